@@ -1,0 +1,760 @@
+"""App: registration, configuration, and the WSGI entry point.
+
+One request, end to end (see ``docs/lifecycle.md``)::
+
+    wsgi_app -> push contexts -> match the URL -> url_value_preprocessors -> before_request
+             -> view -> make_response -> after_request -> save session -> pop contexts
+
+Each step is a small method so subclasses can override it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import traceback
+from collections.abc import Callable, Iterable
+from datetime import timedelta
+from html import escape
+from itertools import chain
+from typing import TYPE_CHECKING, Any, TypeVar, cast
+
+from .config import DEFAULT_CONFIG, Config, ConfigAttribute
+from .ctx import AppContext, RequestContext, _AppCtxGlobals, _cv_request
+from .exceptions import (
+    HTTPException,
+    InternalServerError,
+    RequestRedirect,
+    SecurityError,
+)
+from .json import JSONProvider
+from .request import Request
+from .response import Response
+from .routing import Map, Rule
+from .scaffold import Scaffold, ensure_sync
+
+if TYPE_CHECKING:
+    from .blueprints import Blueprint
+    from .sessions import SessionInterface
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+_TRUE = frozenset({"1", "true", "yes", "on"})
+
+
+def _as_timedelta(value: timedelta | int | float | None) -> timedelta | None:
+    if value is None or isinstance(value, timedelta):
+        return value
+    return timedelta(seconds=value)
+
+
+class App(Scaffold):
+    """A WSGI application: create one per project, register views, and serve it.
+
+    ``App(__name__)`` finds its ``templates/`` and ``static/`` folders beside the module that
+    created it. The app is a PEP 3333 callable, so any WSGI server can run it.
+    """
+
+    request_class: type[Request] = Request
+    response_class: type[Response] = Response
+    app_ctx_globals_class = _AppCtxGlobals
+    json_provider_class: type[JSONProvider] = JSONProvider
+    url_rule_class = Rule
+    url_map_class = Map
+    test_client_class: type[Any] | None = None
+    test_cli_runner_class: type[Any] | None = None
+    default_config = DEFAULT_CONFIG
+
+    testing = ConfigAttribute("TESTING")
+    secret_key = ConfigAttribute("SECRET_KEY")
+    permanent_session_lifetime = ConfigAttribute(
+        "PERMANENT_SESSION_LIFETIME", get_converter=_as_timedelta
+    )
+
+    def __init__(
+        self,
+        import_name: str,
+        static_url_path: str | None = None,
+        static_folder: str | os.PathLike[str] | None = "static",
+        static_host: str | None = None,
+        host_matching: bool = False,
+        subdomain_matching: bool = False,
+        template_folder: str | os.PathLike[str] | None = "templates",
+        instance_path: str | None = None,
+        instance_relative_config: bool = False,
+        root_path: str | None = None,
+    ) -> None:
+        super().__init__(import_name, static_folder, static_url_path, template_folder, root_path)
+        if instance_path is None:
+            instance_path = os.path.join(os.path.dirname(self.root_path), "instance")
+        elif not os.path.isabs(instance_path):
+            raise ValueError("If an instance path is given it must be absolute.")
+        self.instance_path = instance_path
+        self.config = Config(
+            self.instance_path if instance_relative_config else self.root_path,
+            self.default_config,
+        )
+        self.config["DEBUG"] = os.environ.get("HIPFLASK_DEBUG", "").lower() in _TRUE
+        self.json = self.json_provider_class(self)
+        self.url_map = self.url_map_class()
+        self.url_build_error_handlers: list[Callable[[Exception, str, dict[str, Any]], str]] = []
+        self.teardown_appcontext_funcs: list[Callable[[BaseException | None], None]] = []
+        self.shell_context_processors: list[Callable[[], dict[str, Any]]] = []
+        self.blueprints: dict[str, Blueprint] = {}
+        self.extensions: dict[str, Any] = {}
+        self.subdomain_matching = subdomain_matching
+        self.static_host = static_host
+        self.host_matching = host_matching
+        self.jinja_filters: dict[str, Callable[..., Any]] = {}
+        self.jinja_globals: dict[str, Any] = {}
+        self.jinja_tests: dict[str, Callable[..., Any]] = {}
+        self.jinja_options: dict[str, Any] = {}
+        self._jinja_env: Any = None
+        self._session_interface: SessionInterface | None = None
+        self._logger: logging.Logger | None = None
+        self._cli: Any = None
+        if self.has_static_folder:
+            self.add_url_rule(
+                f"{self.static_url_path}/<path:filename>",
+                endpoint="static",
+                view_func=self.send_static_file,
+            )
+
+    # -- identity and settings --------------------------------------------------------------
+
+    @property
+    def name(self) -> str:  # type: ignore[override]
+        """The app's name: the import name, or the script's name when run as ``__main__``."""
+        if self.import_name == "__main__":
+            filename = getattr(sys.modules["__main__"], "__file__", None)
+            if filename:
+                return os.path.splitext(os.path.basename(filename))[0]
+            return "__main__"
+        return self.import_name
+
+    @property
+    def debug(self) -> bool:
+        """Debug mode: tracebacks in the browser, template reloading. Never in production."""
+        return bool(self.config["DEBUG"])
+
+    @debug.setter
+    def debug(self, value: bool) -> None:
+        self.config["DEBUG"] = value
+        if self.config["TEMPLATES_AUTO_RELOAD"] is None and self._jinja_env is not None:
+            self._jinja_env.auto_reload = value
+
+    @property
+    def logger(self) -> logging.Logger:
+        """The app's logger, named after the app (a default handler only when none is set)."""
+        if self._logger is None:
+            from .log import create_logger
+
+            self._logger = create_logger(self)
+        return self._logger
+
+    @property
+    def session_interface(self) -> SessionInterface:
+        """The session backend, chosen by ``SESSION_TYPE`` on first use (or assigned)."""
+        if self._session_interface is None:
+            from .sessions import session_interface_for
+
+            self._session_interface = session_interface_for(self)
+        return self._session_interface
+
+    @session_interface.setter
+    def session_interface(self, value: SessionInterface) -> None:
+        self._session_interface = value
+
+    @property
+    def jinja_env(self) -> Any:
+        """The Jinja2 environment, created on first use."""
+        if self._jinja_env is None:
+            self._jinja_env = self.create_jinja_environment()
+        return self._jinja_env
+
+    def create_jinja_environment(self) -> Any:
+        """Create the Jinja2 environment (override to customise it)."""
+        from .templating import create_environment
+
+        return create_environment(self)
+
+    @property
+    def cli(self) -> Any:
+        """The app's click command group (``@app.cli.command()``)."""
+        if self._cli is None:
+            from .cli import AppGroup
+
+            self._cli = AppGroup(self.name)
+        return self._cli
+
+    def get_send_file_max_age(self, filename: str | None) -> int | None:
+        """Return the static files' ``max-age`` (``SEND_FILE_MAX_AGE_DEFAULT``; None: no header)."""
+        value = self.config["SEND_FILE_MAX_AGE_DEFAULT"]
+        if value is None:
+            return None
+        if isinstance(value, timedelta):
+            return int(value.total_seconds())
+        return int(value)
+
+    # -- contexts -----------------------------------------------------------------------------
+
+    def app_context(self) -> AppContext:
+        """Return an app context: ``with app.app_context(): ...``."""
+        return AppContext(self)
+
+    def request_context(self, environ: dict[str, Any]) -> RequestContext:
+        """Return a request context for a WSGI environ."""
+        return RequestContext(self, environ)
+
+    def test_request_context(self, *args: Any, **kwargs: Any) -> RequestContext:
+        """Return a request context for a made-up request (arguments as for the test client)."""
+        from .testing import EnvironBuilder
+
+        builder = EnvironBuilder(self, *args, **kwargs)
+        try:
+            return self.request_context(builder.get_environ())
+        finally:
+            builder.close()
+
+    def test_client(self, use_cookies: bool = True, **kwargs: Any) -> Any:
+        """Return a test client that calls the app without a server."""
+        cls = self.test_client_class
+        if cls is None:
+            from .testing import TestClient
+
+            cls = TestClient
+        return cls(self, use_cookies=use_cookies, **kwargs)
+
+    def test_cli_runner(self, **kwargs: Any) -> Any:
+        """Return a click runner that invokes the app's CLI commands."""
+        cls = self.test_cli_runner_class
+        if cls is None:
+            from .testing import CliRunner
+
+            cls = CliRunner
+        return cls(self, **kwargs)
+
+    def do_teardown_request(self, exc: BaseException | None = None) -> None:
+        """Run every teardown_request callback, even when an earlier one raises."""
+        ctx = _cv_request.get(None)
+        names = chain(ctx.request.blueprints if ctx else (), (None,))
+        funcs = [
+            f
+            for n in names
+            if n in self.teardown_request_funcs
+            for f in reversed(self.teardown_request_funcs[n])
+        ]
+        if funcs:
+            self._run_all(funcs, exc)
+        if self._signals_active:
+            self._send_signal("request_tearing_down", exc=exc)
+
+    def do_teardown_appcontext(self, exc: BaseException | None = None) -> None:
+        """Run every teardown_appcontext callback, even when an earlier one raises."""
+        if self.teardown_appcontext_funcs:
+            self._run_all(list(reversed(self.teardown_appcontext_funcs)), exc)
+        if self._signals_active:
+            self._send_signal("appcontext_tearing_down", exc=exc)
+
+    def _run_all(self, funcs: Iterable[Callable[[Any], Any]], exc: BaseException | None) -> None:
+        first_error: BaseException | None = None
+        for func in funcs:
+            try:
+                func(exc)
+            except Exception as error:
+                self.logger.exception("Error in teardown callback %r", func)
+                first_error = first_error or error
+        if first_error is not None and self.config["PROPAGATE_EXCEPTIONS"]:
+            raise first_error
+
+    # -- registration ----------------------------------------------------------------------
+
+    def add_url_rule(
+        self,
+        rule: str,
+        endpoint: str | None = None,
+        view_func: Callable[..., Any] | None = None,
+        provide_automatic_options: bool | None = None,
+        **options: Any,
+    ) -> None:
+        """Register ``view_func`` under ``endpoint`` for the URL ``rule``."""
+        if endpoint is None:
+            if view_func is None:
+                raise TypeError("add_url_rule() needs an endpoint or a view function.")
+            endpoint = view_func.__name__
+        methods = options.pop("methods", None)
+        if methods is None:
+            methods = getattr(view_func, "methods", None) or ("GET",)
+        if isinstance(methods, str):
+            raise TypeError("Allowed methods must be a list of strings, for example: ['GET'].")
+        methods = {m.upper() for m in methods}
+        methods |= set(getattr(view_func, "required_methods", ()))
+        if provide_automatic_options is None:
+            provide_automatic_options = getattr(view_func, "provide_automatic_options", None)
+        if provide_automatic_options is None:
+            provide_automatic_options = "OPTIONS" not in methods
+        if provide_automatic_options:
+            methods.add("OPTIONS")
+        url_rule = self.url_rule_class(rule, endpoint=endpoint, methods=methods, **options)
+        url_rule.provide_automatic_options = provide_automatic_options  # type: ignore[attr-defined]
+        if view_func is not None:
+            existing = self.view_functions.get(endpoint)
+            if existing is not None and view_func not in (existing, _unwrap_async(existing)):
+                raise AssertionError(
+                    f"View function mapping is overwriting an existing endpoint function: "
+                    f"{endpoint!r}. Give the view a different endpoint name."
+                )
+            self.view_functions[endpoint] = ensure_sync(view_func)
+        self.url_map.add(url_rule)
+
+    def register_blueprint(self, blueprint: Blueprint, **options: Any) -> None:
+        """Register a blueprint's routes, hooks and handlers on the app."""
+        blueprint.register(self, options)
+
+    def iter_blueprints(self) -> Iterable[Blueprint]:
+        """Iterate over the registered blueprints in registration order."""
+        return self.blueprints.values()
+
+    def teardown_appcontext(self, func: F) -> F:
+        """Run ``func(exc)`` when the app context is popped."""
+        self.teardown_appcontext_funcs.append(ensure_sync(func))
+        return func
+
+    def shell_context_processor(self, func: F) -> F:
+        """Add the dict ``func()`` returns to the ``hipflask shell`` namespace."""
+        self.shell_context_processors.append(func)
+        return func
+
+    def make_shell_context(self) -> dict[str, Any]:
+        """Return the namespace of ``hipflask shell``."""
+        from .ctx import g
+
+        namespace: dict[str, Any] = {"app": self, "g": g}
+        for processor in self.shell_context_processors:
+            namespace.update(processor())
+        return namespace
+
+    def template_filter(self, name: str | None = None) -> Callable[[F], F]:
+        """Register the decorated function as a Jinja2 filter."""
+
+        def decorator(func: F) -> F:
+            self.add_template_filter(func, name=name)
+            return func
+
+        return decorator
+
+    def add_template_filter(self, func: Callable[..., Any], name: str | None = None) -> None:
+        """Register a Jinja2 filter."""
+        self.jinja_filters[name or func.__name__] = func
+        if self._jinja_env is not None:
+            self._jinja_env.filters[name or func.__name__] = func
+
+    def template_global(self, name: str | None = None) -> Callable[[F], F]:
+        """Register the decorated function as a Jinja2 global."""
+
+        def decorator(func: F) -> F:
+            self.add_template_global(func, name=name)
+            return func
+
+        return decorator
+
+    def add_template_global(self, func: Callable[..., Any], name: str | None = None) -> None:
+        """Register a Jinja2 global."""
+        self.jinja_globals[name or func.__name__] = func
+        if self._jinja_env is not None:
+            self._jinja_env.globals[name or func.__name__] = func
+
+    def template_test(self, name: str | None = None) -> Callable[[F], F]:
+        """Register the decorated function as a Jinja2 test."""
+
+        def decorator(func: F) -> F:
+            self.add_template_test(func, name=name)
+            return func
+
+        return decorator
+
+    def add_template_test(self, func: Callable[..., Any], name: str | None = None) -> None:
+        """Register a Jinja2 test."""
+        self.jinja_tests[name or func.__name__] = func
+        if self._jinja_env is not None:
+            self._jinja_env.tests[name or func.__name__] = func
+
+    # -- signals ---------------------------------------------------------------------------
+
+    @property
+    def _signals_active(self) -> bool:
+        # PERF: nobody can have connected a receiver before hipflask.signals was imported,
+        # so until then every send site costs one dict lookup.
+        return "hipflask.signals" in sys.modules
+
+    def _send_signal(self, name: str, **kwargs: Any) -> None:
+        signal = getattr(sys.modules["hipflask.signals"], name)
+        if signal.receivers:
+            signal.send(self, _async_wrapper=_run_coroutine, **kwargs)
+
+    # -- URL building ----------------------------------------------------------------------
+
+    def url_for(
+        self,
+        endpoint: str,
+        *,
+        _anchor: str | None = None,
+        _method: str | None = None,
+        _scheme: str | None = None,
+        _external: bool | None = None,
+        **values: Any,
+    ) -> str:
+        """Build a URL for ``endpoint`` (see :func:`hipflask.url_for`)."""
+        from .urls import build_url
+
+        return build_url(self, endpoint, values, _anchor, _method, _scheme, _external)
+
+    def inject_url_defaults(self, endpoint: str, values: dict[str, Any]) -> None:
+        """Let the ``url_defaults`` functions of the app and the endpoint's blueprints fill in
+        values."""
+        names: tuple[str | None, ...] = (None,)
+        if "." in endpoint:
+            parts = endpoint.split(".")[:-1]
+            names = (None, *(".".join(parts[: i + 1]) for i in range(len(parts))))
+        for name in names:
+            if name in self.url_default_functions:
+                for func in self.url_default_functions[name]:
+                    func(endpoint, values)
+
+    def handle_url_build_error(
+        self, error: Exception, endpoint: str, values: dict[str, Any]
+    ) -> str:
+        """Give the ``url_build_error_handlers`` a chance, then re-raise ``error``."""
+        for handler in self.url_build_error_handlers:
+            try:
+                rv = handler(error, endpoint, values)
+            except Exception as exc:
+                error = exc
+                continue
+            if rv is not None:
+                return rv
+        raise error
+
+    # -- the request pipeline ----------------------------------------------------------------
+
+    def __call__(
+        self, environ: dict[str, Any], start_response: Callable[..., Any]
+    ) -> Iterable[bytes]:
+        """Answer one WSGI request (wrap ``wsgi_app`` to add middleware)."""
+        return self.wsgi_app(environ, start_response)
+
+    def wsgi_app(
+        self, environ: dict[str, Any], start_response: Callable[..., Any]
+    ) -> Iterable[bytes]:
+        """Run one request through the pipeline and hand the response to the server."""
+        ctx = RequestContext(self, environ)
+        error: BaseException | None = None
+        try:
+            try:
+                ctx.push()
+                response = self.full_dispatch_request(ctx)
+            except Exception as exc:
+                error = exc
+                response = self.handle_exception(ctx, exc)
+            except BaseException as exc:
+                error = exc
+                raise
+            return response(environ, start_response)
+        finally:
+            preserve = environ.get("hipflask._preserve_context")
+            if preserve is not None:
+                preserve(ctx, error)
+            else:
+                ctx.pop(error)
+
+    def full_dispatch_request(self, ctx: RequestContext) -> Response:
+        """Match, run the hooks and the view, and turn the result into a response."""
+        try:
+            if self._signals_active:
+                self._send_signal("request_started")
+            self._match_request(ctx.request)
+            rv = self.preprocess_request(ctx)
+            if rv is None:
+                rv = self.dispatch_request(ctx)
+        except Exception as exc:
+            rv = self.handle_user_exception(ctx, exc)
+        return self.finalize_request(ctx, rv)
+
+    def _match_request(self, request: Request) -> None:
+        trusted = self.config["TRUSTED_HOSTS"]
+        if trusted is not None:
+            from .security import check_trusted_host
+
+            if not check_trusted_host(request.host, trusted):
+                raise SecurityError(f"Host {request.host!r} is not trusted.")
+        try:
+            rule, view_args = self.url_map.match(
+                request.path, request.method, self._subdomain(request)
+            )
+        except RequestRedirect as exc:
+            target = request.script_root + exc.new_url
+            if request.query_string:
+                target = f"{target}?{request.query_string.decode('latin-1')}"
+            request.routing_exception = RequestRedirect(target)
+        except HTTPException as exc:
+            request.routing_exception = exc
+        else:
+            request.url_rule = rule
+            request.view_args = view_args
+
+    def _subdomain(self, request: Request) -> str | None:
+        if not self.subdomain_matching:
+            return None
+        server_name = self.config["SERVER_NAME"]
+        if not server_name:
+            return None
+        host = request.host.lower()
+        if host == server_name or not host.endswith("." + server_name):
+            return ""
+        return host[: -len(server_name) - 1]
+
+    def preprocess_request(self, ctx: RequestContext) -> Any:
+        """Run the url_value_preprocessors, then the before_request hooks (app first).
+
+        A hook that returns something other than None stops the request: that value becomes
+        the response and the view does not run.
+        """
+        request = ctx.request
+        names: tuple[str | None, ...] = (None, *reversed(request.blueprints))
+        for name in names:
+            if name in self.url_value_preprocessors:
+                for processor in self.url_value_preprocessors[name]:
+                    processor(request.endpoint, request.view_args)
+        for name in names:
+            if name in self.before_request_funcs:
+                for func in self.before_request_funcs[name]:
+                    rv = func()
+                    if rv is not None:
+                        return rv
+        return None
+
+    def dispatch_request(self, ctx: RequestContext) -> Any:
+        """Call the matched view with the URL's values (or raise the routing error)."""
+        request = ctx.request
+        if request.routing_exception is not None:
+            raise request.routing_exception
+        rule = cast(Rule, request.url_rule)
+        if request.method == "OPTIONS" and getattr(rule, "provide_automatic_options", False):
+            return self.make_default_options_response(ctx)
+        return self.view_functions[cast(str, rule.endpoint)](
+            **cast(dict[str, Any], request.view_args)
+        )
+
+    def make_default_options_response(self, ctx: RequestContext) -> Response:
+        """Answer an automatic OPTIONS request with the ``Allow`` header."""
+        request = ctx.request
+        methods = self.url_map.allowed_methods(request.path, self._subdomain(request))
+        response = self.response_class()
+        response.headers["Allow"] = ", ".join(sorted(methods))
+        return response
+
+    def finalize_request(
+        self, ctx: RequestContext, rv: Any, from_error_handler: bool = False
+    ) -> Response:
+        """Turn ``rv`` into a response and run the after-request processing on it."""
+        response = self.make_response(rv)
+        try:
+            response = self.process_response(ctx, response)
+            if self._signals_active:
+                self._send_signal("request_finished", response=response)
+        except Exception:
+            if not from_error_handler:
+                raise
+            self.logger.exception("Request finalizing failed with an error while handling an error")
+        return response
+
+    def process_response(self, ctx: RequestContext, response: Response) -> Response:
+        """Run ``after_this_request`` callbacks and after_request hooks, then save the session."""
+        for func in ctx._after_request_functions:
+            response = func(response)
+        for name in chain(ctx.request.blueprints, (None,)):
+            if name in self.after_request_funcs:
+                for func in reversed(self.after_request_funcs[name]):
+                    response = func(response)
+        session = ctx._session
+        if session is not None:
+            interface = self.session_interface
+            if not interface.is_null_session(session):
+                interface.save_session(self, session, response)
+        return response
+
+    def make_response(self, rv: Any) -> Response:
+        """Coerce what a view returned into a response.
+
+        Accepted: a Response, str, bytes, dict or list (JSON), an iterator or generator
+        (streamed), an HTTPException, or a tuple ``(body, status)``, ``(body, headers)`` or
+        ``(body, status, headers)``.
+        """
+        if type(rv) is str:  # PERF: the most common return value, checked first
+            return self.response_class(rv)
+        status = headers = None
+        if isinstance(rv, tuple):
+            rv, status, headers = _unpack_tuple(rv)
+        if rv is None:
+            raise TypeError(
+                "The view function did not return a valid response. The function either "
+                "returned None or ended without a return statement."
+            )
+        if not isinstance(rv, self.response_class):
+            rv = self._coerce_body(rv, status, headers)
+            status = headers = None
+        if status is not None:
+            rv.status = status
+        if headers:
+            rv.headers.update(headers)
+        return cast(Response, rv)
+
+    def _coerce_body(self, rv: Any, status: Any, headers: Any) -> Response:
+        if isinstance(rv, str | bytes | bytearray):
+            return self.response_class(rv, status=status, headers=headers)
+        if isinstance(rv, dict | list):
+            response = self.json.response(rv)
+        elif isinstance(rv, Response):
+            response = rv
+        elif isinstance(rv, HTTPException):
+            response = rv.get_response(_current_request_or_none())
+        elif hasattr(rv, "__next__") or (hasattr(rv, "__iter__") and not isinstance(rv, dict)):
+            return self.response_class(rv, status=status, headers=headers)
+        else:
+            raise TypeError(
+                "The view function did not return a valid response. The return type must be a "
+                "string, dict, list, tuple with headers or status, Response instance, or "
+                f"iterator, but it was a {type(rv).__name__}."
+            )
+        if status is not None:
+            response.status = status
+        if headers:
+            response.headers.update(headers)
+        return response
+
+    # -- errors --------------------------------------------------------------------------------
+
+    def handle_user_exception(self, ctx: RequestContext, exc: Exception) -> Any:
+        """Find a handler for an exception raised by a hook or a view; re-raise when none."""
+        if isinstance(exc, HTTPException):
+            return self.handle_http_exception(ctx, exc)
+        handler = self._find_error_handler(exc, ctx.request.blueprints)
+        if handler is None:
+            raise exc
+        return handler(exc)
+
+    def handle_http_exception(self, ctx: RequestContext, exc: HTTPException) -> Any:
+        """Run the registered handler for an HTTP error, or return the error as the response."""
+        if isinstance(exc, RequestRedirect):
+            return exc
+        handler = self._find_error_handler(exc, ctx.request.blueprints)
+        if handler is None:
+            if exc.code >= 500 or exc.code in (400, 413):
+                self.logger.info("%s %s -> %s", ctx.request.method, _safe_path(ctx.request), exc)
+            return exc
+        return handler(exc)
+
+    def _find_error_handler(
+        self, exc: BaseException, blueprints: list[str]
+    ) -> Callable[[Any], Any] | None:
+        exc_class = type(exc)
+        code = exc.code if isinstance(exc, HTTPException) else None
+        names = (*blueprints, None)
+        for c in (code, None) if code is not None else (None,):
+            for name in names:
+                handler_map = self.error_handler_spec.get(name, {}).get(c)
+                if not handler_map:
+                    continue
+                for cls in exc_class.__mro__:
+                    handler = handler_map.get(cls)
+                    if handler is not None:
+                        return handler
+        return None
+
+    def handle_exception(self, ctx: RequestContext, exc: Exception) -> Response:
+        """Answer an exception nothing handled: log it and return a 500 (or re-raise in tests)."""
+        if self._signals_active:
+            self._send_signal("got_request_exception", exception=exc)
+        if isinstance(exc, HTTPException):
+            return self.finalize_request(ctx, exc, from_error_handler=True)
+        propagate = self.config["PROPAGATE_EXCEPTIONS"]
+        if propagate is None:
+            propagate = self.testing
+        if propagate:
+            raise exc
+        self.log_exception(ctx, exc)
+        server_error: Any = InternalServerError(original_exception=exc)
+        handler = self._find_error_handler(server_error, ctx.request.blueprints)
+        if handler is not None:
+            server_error = handler(server_error)
+        elif self.debug:
+            server_error = self._debug_error_page(exc)
+        return self.finalize_request(ctx, server_error, from_error_handler=True)
+
+    def log_exception(self, ctx: RequestContext, exc: BaseException) -> None:
+        """Log an unhandled exception with the method, path and traceback."""
+        self.logger.error(
+            "Exception on %s [%s]", _safe_path(ctx.request), ctx.request.method, exc_info=exc
+        )
+
+    def _debug_error_page(self, exc: BaseException) -> Response:
+        trace = "".join(traceback.format_exception(exc))
+        body = (
+            "<!doctype html>\n<html lang=en>\n<title>500 Internal Server Error (debug)</title>\n"
+            f"<h1>{escape(type(exc).__name__)}: {escape(str(exc))}</h1>\n"
+            f"<pre>{escape(trace)}</pre>\n"
+            "<p>This page is shown because debug mode is on. Never enable it in production.\n"
+        )
+        return self.response_class(body, 500)
+
+    # -- running -------------------------------------------------------------------------
+
+    def run(
+        self,
+        host: str | None = None,
+        port: int | None = None,
+        debug: bool | None = None,
+        load_dotenv: bool = True,
+        **options: Any,
+    ) -> None:
+        """Serve the app with the development server (``hipflask run`` does the same)."""
+        from .serving import run_app
+
+        run_app(self, host=host, port=port, debug=debug, load_dotenv=load_dotenv, **options)
+
+
+def _unpack_tuple(rv: tuple[Any, ...]) -> tuple[Any, Any, Any]:
+    if len(rv) == 3:
+        return rv[0], rv[1], rv[2]
+    if len(rv) == 2:
+        body, extra = rv
+        if isinstance(extra, dict | list | tuple) or hasattr(extra, "to_wsgi_list"):
+            return body, None, extra
+        return body, extra, None
+    raise TypeError(
+        "The view function did not return a valid response tuple. The tuple must have the form "
+        "(body, status, headers), (body, status), or (body, headers)."
+    )
+
+
+def _current_request_or_none() -> Request | None:
+    ctx = _cv_request.get(None)
+    return ctx.request if ctx is not None else None
+
+
+def _safe_path(request: Request) -> str:
+    try:
+        return request.path
+    except HTTPException:
+        return repr(request.environ.get("PATH_INFO"))
+
+
+def _unwrap_async(view: Callable[..., Any]) -> Callable[..., Any]:
+    if getattr(view, "__hipflask_async__", False):
+        return cast(Callable[..., Any], view.__wrapped__)  # type: ignore[attr-defined]
+    return view
+
+
+def _run_coroutine(func: Callable[..., Any]) -> Callable[..., Any]:
+    return ensure_sync(func)

@@ -1,0 +1,197 @@
+"""Config: the app's settings, a dict with Flask's loaders.
+
+Only upper-case keys are read from objects and files. :data:`DEFAULT_CONFIG` documents every
+setting hipflask itself reads, with its default.
+"""
+
+from __future__ import annotations
+
+import errno
+import importlib
+import json
+import os
+import types
+from collections.abc import Callable, Mapping
+from datetime import timedelta
+from typing import IO, Any
+
+#: Every setting the core reads, with its default. The batteries document their own keys.
+DEFAULT_CONFIG: dict[str, Any] = {
+    "DEBUG": None,  # from app.debug / HIPFLASK_DEBUG
+    "TESTING": False,
+    "PROPAGATE_EXCEPTIONS": None,  # None: propagate when TESTING
+    "SECRET_KEY": None,
+    "SECRET_KEY_FALLBACKS": None,
+    "PERMANENT_SESSION_LIFETIME": timedelta(days=31),
+    "SERVER_NAME": None,
+    "APPLICATION_ROOT": "/",
+    "PREFERRED_URL_SCHEME": "http",
+    "TRUSTED_HOSTS": None,
+    "SESSION_TYPE": "cookie",
+    "SESSION_COOKIE_NAME": "session",
+    "SESSION_COOKIE_DOMAIN": None,
+    "SESSION_COOKIE_PATH": None,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SECURE": False,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "SESSION_COOKIE_PARTITIONED": False,
+    "SESSION_REFRESH_EACH_REQUEST": True,
+    "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+    "MAX_FORM_MEMORY_SIZE": 500_000,
+    "MAX_FORM_PARTS": 1_000,
+    "MAX_JSON_DEPTH": 128,
+    "MAX_COOKIE_SIZE": 4093,
+    "SEND_FILE_MAX_AGE_DEFAULT": None,
+    "TEMPLATES_AUTO_RELOAD": None,
+    "EXPLAIN_TEMPLATE_LOADING": False,
+    "JSON_SORT_KEYS": True,
+    "JSON_AS_ASCII": True,
+    "JSONIFY_PRETTYPRINT_REGULAR": None,
+}
+
+
+class ConfigAttribute:
+    """Expose a config key as an attribute of the app (``app.testing``, ``app.secret_key``)."""
+
+    def __init__(self, name: str, get_converter: Callable[[Any], Any] | None = None) -> None:
+        self.__name__ = name
+        self.get_converter = get_converter
+
+    def __get__(self, obj: Any, owner: Any = None) -> Any:
+        if obj is None:
+            return self
+        value = obj.config[self.__name__]
+        if self.get_converter is not None:
+            value = self.get_converter(value)
+        return value
+
+    def __set__(self, obj: Any, value: Any) -> None:
+        obj.config[self.__name__] = value
+
+
+class Config(dict[str, Any]):
+    """A dict of settings with loaders for objects, files, mappings and the environment."""
+
+    def __init__(
+        self, root_path: str | os.PathLike[str], defaults: Mapping[str, Any] | None = None
+    ):
+        super().__init__(defaults or {})
+        self.root_path = os.fspath(root_path)
+
+    def from_envvar(self, variable_name: str, silent: bool = False) -> bool:
+        """Load the Python file named by the environment variable ``variable_name``."""
+        filename = os.environ.get(variable_name)
+        if not filename:
+            if silent:
+                return False
+            raise RuntimeError(
+                f"The environment variable {variable_name!r} is not set; set it to the path of a "
+                "configuration file."
+            )
+        return self.from_pyfile(filename, silent=silent)
+
+    def from_prefixed_env(
+        self, prefix: str = "HIPFLASK", *, loads: Callable[[str], Any] = json.loads
+    ) -> bool:
+        """Load every ``PREFIX_KEY`` environment variable, JSON-decoding values when possible.
+
+        ``PREFIX_A__B`` sets ``config['A']['B']``, as in Flask.
+        """
+        prefix = f"{prefix}_"
+        for key in sorted(os.environ):
+            if not key.startswith(prefix):
+                continue
+            raw = os.environ[key]
+            try:
+                value: Any = loads(raw)
+            except ValueError:
+                value = raw
+            key = key[len(prefix) :]
+            if "__" not in key:
+                self[key] = value
+                continue
+            current: dict[str, Any] = self
+            *parts, tail = key.split("__")
+            for part in parts:
+                current = current.setdefault(part, {})
+            current[tail] = value
+        return True
+
+    def from_pyfile(self, filename: str | os.PathLike[str], silent: bool = False) -> bool:
+        """Execute a Python file and load its upper-case names."""
+        filename = os.path.join(self.root_path, filename)
+        module = types.ModuleType("config")
+        module.__file__ = filename
+        try:
+            with open(filename, mode="rb") as config_file:
+                exec(compile(config_file.read(), filename, "exec"), module.__dict__)
+        except OSError as exc:
+            if silent and exc.errno in (errno.ENOENT, errno.EISDIR, errno.ENOTDIR):
+                return False
+            exc.strerror = f"Unable to load configuration file ({exc.strerror})"
+            raise
+        self.from_object(module)
+        return True
+
+    def from_object(self, obj: object | str) -> None:
+        """Load the upper-case attributes of an object, or of the object at a dotted import path."""
+        if isinstance(obj, str):
+            obj = _import_string(obj)
+        for key in dir(obj):
+            if key.isupper():
+                self[key] = getattr(obj, key)
+
+    def from_file(
+        self,
+        filename: str | os.PathLike[str],
+        load: Callable[[IO[Any]], Mapping[str, Any]],
+        silent: bool = False,
+        text: bool = True,
+    ) -> bool:
+        """Load a file with ``load`` (``json.load``, ``tomllib.load`` with ``text=False``)."""
+        filename = os.path.join(self.root_path, filename)
+        try:
+            with open(filename, "r" if text else "rb") as file:
+                obj = load(file)
+        except OSError as exc:
+            if silent and exc.errno in (errno.ENOENT, errno.EISDIR):
+                return False
+            exc.strerror = f"Unable to load configuration file ({exc.strerror})"
+            raise
+        return self.from_mapping(obj)
+
+    def from_mapping(self, mapping: Mapping[str, Any] | None = None, **kwargs: Any) -> bool:
+        """Load the upper-case keys of a mapping and of the keyword arguments."""
+        values: dict[str, Any] = {}
+        if mapping is not None:
+            values.update(mapping)
+        values.update(kwargs)
+        for key, value in values.items():
+            if key.isupper():
+                self[key] = value
+        return True
+
+    def get_namespace(
+        self, namespace: str, lowercase: bool = True, trim_namespace: bool = True
+    ) -> dict[str, Any]:
+        """Return the settings that start with ``namespace`` (``'MAIL_'``), trimmed and lowered."""
+        result: dict[str, Any] = {}
+        for key, value in self.items():
+            if not key.startswith(namespace):
+                continue
+            name = key[len(namespace) :] if trim_namespace else key
+            result[name.lower() if lowercase else name] = value
+        return result
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {dict.__repr__(self)}>"
+
+
+def _import_string(path: str) -> Any:
+    module_name, _, attr = path.replace(":", ".").rpartition(".")
+    if not module_name:
+        return importlib.import_module(attr)
+    try:
+        return getattr(importlib.import_module(module_name), attr)
+    except (ImportError, AttributeError):
+        return importlib.import_module(path)

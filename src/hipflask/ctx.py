@@ -1,0 +1,351 @@
+"""App and request contexts on :mod:`contextvars`, and the proxies ``request``, ``session``,
+``g`` and ``current_app``.
+
+Each thread (and each asyncio task) sees its own contexts, so a threaded server never lets one
+request read another's ``request``, ``session`` or ``g``.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextvars import ContextVar, Token
+from functools import update_wrapper
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, TypeVar, cast
+
+if TYPE_CHECKING:
+    from .app import App
+    from .request import Request
+    from .response import Response
+    from .sessions import SessionMixin
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+_cv_app: ContextVar[AppContext] = ContextVar("hipflask.app_ctx")
+_cv_request: ContextVar[RequestContext] = ContextVar("hipflask.request_ctx")
+
+_NO_APP = (
+    "Working outside of application context. Code that needs the current app (url_for, g, "
+    "current_app) must run inside a request or inside 'with app.app_context():'."
+)
+_NO_REQUEST = (
+    "Working outside of request context. Code that reads 'request' or 'session' must run while "
+    "handling a request; in tests use 'with app.test_request_context():'."
+)
+
+
+class _AppCtxGlobals:
+    """The ``g`` namespace: a plain attribute bag that lives as long as its app context."""
+
+    def get(self, name: str, default: Any = None) -> Any:
+        """Return an attribute, or ``default``."""
+        return self.__dict__.get(name, default)
+
+    def pop(self, name: str, *default: Any) -> Any:
+        """Remove and return an attribute (KeyError without a default)."""
+        return self.__dict__.pop(name, *default)
+
+    def setdefault(self, name: str, default: Any = None) -> Any:
+        """Return an attribute, setting it to ``default`` first when missing."""
+        return self.__dict__.setdefault(name, default)
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.__dict__
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.__dict__)
+
+    def __repr__(self) -> str:
+        app_ctx = _cv_app.get(None)
+        if app_ctx is not None:
+            return f"<hipflask.g of '{app_ctx.app.name}'>"
+        return object.__repr__(self)
+
+
+class AppContext:
+    """Holds the current app and ``g``; pushed by every request and by ``app.app_context()``."""
+
+    def __init__(self, app: App) -> None:
+        self.app = app
+        self.g = app.app_ctx_globals_class()
+        self._tokens: list[Token[AppContext]] = []
+
+    def push(self) -> None:
+        """Make this the current app context."""
+        self._tokens.append(_cv_app.set(self))
+        if self.app._signals_active:
+            self.app._send_signal("appcontext_pushed")
+
+    def pop(self, exc: BaseException | None = None) -> None:
+        """Run the ``teardown_appcontext`` callbacks and restore the previous context."""
+        try:
+            if len(self._tokens) == 1:
+                self.app.do_teardown_appcontext(exc)
+        finally:
+            token = self._tokens.pop()
+            _cv_app.reset(token)
+        if self.app._signals_active:
+            self.app._send_signal("appcontext_popped")
+
+    def __enter__(self) -> AppContext:
+        self.push()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.pop(exc)
+
+
+class RequestContext:
+    """Holds the request, the (lazily opened) session and per-request callbacks."""
+
+    def __init__(
+        self,
+        app: App,
+        environ: dict[str, Any],
+        request: Request | None = None,
+        session: SessionMixin | None = None,
+    ) -> None:
+        self.app = app
+        self.request: Request = request if request is not None else app.request_class(environ, app)
+        self._session = session
+        self._after_request_functions: list[Callable[[Response], Response]] = []
+        self._app_ctx: AppContext | None = None
+        self._token: Token[RequestContext] | None = None
+
+    @property
+    def session(self) -> SessionMixin:
+        """The session, opened through ``app.session_interface`` on first use."""
+        session = self._session
+        if session is None:
+            interface = self.app.session_interface
+            session = interface.open_session(self.app, self.request)
+            if session is None:
+                session = interface.make_null_session(self.app)
+            self._session = session
+        return session
+
+    @session.setter
+    def session(self, value: SessionMixin) -> None:
+        self._session = value
+
+    @property
+    def session_opened(self) -> bool:
+        """True once the session was touched during this request."""
+        return self._session is not None
+
+    def push(self) -> None:
+        """Make this the current request context (pushing an app context when needed)."""
+        app_ctx = _cv_app.get(None)
+        if app_ctx is None or app_ctx.app is not self.app:
+            app_ctx = self.app.app_context()
+            app_ctx.push()
+            self._app_ctx = app_ctx
+        self._token = _cv_request.set(self)
+
+    def pop(self, exc: BaseException | None = None) -> None:
+        """Run the teardown callbacks, close the request and restore the previous contexts."""
+        try:
+            self.app.do_teardown_request(exc)
+            self.request.close()
+        finally:
+            if self._token is not None:
+                _cv_request.reset(self._token)
+                self._token = None
+            app_ctx, self._app_ctx = self._app_ctx, None
+            if app_ctx is not None:
+                app_ctx.pop(exc)
+
+    def copy(self) -> RequestContext:
+        """Return a context for the same request and session (for another thread or stream)."""
+        return type(self)(self.app, self.request.environ, self.request, self._session)
+
+    def __enter__(self) -> RequestContext:
+        self.push()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.pop(exc)
+
+
+class LocalProxy:
+    """Forward attribute access, items and operators to the object ``getter`` returns."""
+
+    __slots__ = ("__wrapped__", "_getter")
+
+    def __init__(self, getter: Callable[[], Any], name: str) -> None:
+        object.__setattr__(self, "_getter", getter)
+        object.__setattr__(self, "__wrapped__", name)
+
+    def _get_current_object(self) -> Any:
+        """Return the object behind the proxy (to pass it to another thread, say)."""
+        return self._getter()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._getter(), name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        setattr(self._getter(), name, value)
+
+    def __delattr__(self, name: str) -> None:
+        delattr(self._getter(), name)
+
+    def __getitem__(self, key: Any) -> Any:
+        return self._getter()[key]
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        self._getter()[key] = value
+
+    def __delitem__(self, key: Any) -> None:
+        del self._getter()[key]
+
+    def __contains__(self, key: Any) -> bool:
+        return key in self._getter()
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._getter())
+
+    def __len__(self) -> int:
+        return len(self._getter())
+
+    def __bool__(self) -> bool:
+        try:
+            return bool(self._getter())
+        except RuntimeError:
+            return False
+
+    def __eq__(self, other: object) -> bool:
+        return bool(self._getter() == other)
+
+    def __ne__(self, other: object) -> bool:
+        return bool(self._getter() != other)
+
+    def __hash__(self) -> int:
+        return hash(self._getter())
+
+    def __repr__(self) -> str:
+        try:
+            return repr(self._getter())
+        except RuntimeError:
+            return f"<unbound {self.__wrapped__}>"
+
+    def __str__(self) -> str:
+        return str(self._getter())
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self._getter()(*args, **kwargs)
+
+    def __dir__(self) -> list[str]:
+        return dir(self._getter())
+
+
+def _current_app() -> App:
+    try:
+        return _cv_app.get().app
+    except LookupError:
+        raise RuntimeError(_NO_APP) from None
+
+
+def _current_g() -> _AppCtxGlobals:
+    try:
+        return _cv_app.get().g
+    except LookupError:
+        raise RuntimeError(_NO_APP) from None
+
+
+def _current_request() -> Request:
+    try:
+        return _cv_request.get().request
+    except LookupError:
+        raise RuntimeError(_NO_REQUEST) from None
+
+
+def _current_session() -> SessionMixin:
+    try:
+        return _cv_request.get().session
+    except LookupError:
+        raise RuntimeError(_NO_REQUEST) from None
+
+
+current_app: App = cast("App", LocalProxy(_current_app, "current_app"))
+g: _AppCtxGlobals = cast(_AppCtxGlobals, LocalProxy(_current_g, "g"))
+request: Request = cast("Request", LocalProxy(_current_request, "request"))
+session: SessionMixin = cast("SessionMixin", LocalProxy(_current_session, "session"))
+
+
+def has_app_context() -> bool:
+    """Tell whether an app context is active."""
+    return _cv_app.get(None) is not None
+
+
+def has_request_context() -> bool:
+    """Tell whether a request context is active."""
+    return _cv_request.get(None) is not None
+
+
+def after_this_request(func: F) -> F:
+    """Run ``func(response)`` after the current request, before the after_request hooks."""
+    ctx = _cv_request.get(None)
+    if ctx is None:
+        raise RuntimeError("'after_this_request' can only be used during a request.")
+    ctx._after_request_functions.append(func)
+    return func
+
+
+def copy_current_request_context(func: F) -> F:
+    """Decorate ``func`` so it runs inside a copy of the current request context."""
+    ctx = _cv_request.get(None)
+    if ctx is None:
+        raise RuntimeError("'copy_current_request_context' can only be used during a request.")
+    copied = ctx.copy()
+
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with copied:
+            return func(*args, **kwargs)
+
+    return cast(F, update_wrapper(wrapper, func))
+
+
+def stream_with_context(generator_or_function: Any) -> Any:
+    """Keep the request context alive while a streamed body is generated.
+
+    Use it around a generator (or as a decorator on a generator function) returned from a view.
+    """
+    if callable(generator_or_function) and not hasattr(generator_or_function, "__next__"):
+        func = generator_or_function
+
+        def decorated(*args: Any, **kwargs: Any) -> Any:
+            return stream_with_context(func(*args, **kwargs))
+
+        return update_wrapper(decorated, func)
+
+    generator = iter(generator_or_function)
+    ctx = _cv_request.get(None)
+    if ctx is None:
+        raise RuntimeError("'stream_with_context' can only be used during a request.")
+    copied = ctx.copy()
+
+    def wrapped() -> Iterator[Any]:
+        with copied:
+            try:
+                yield from generator
+            finally:
+                close = getattr(generator, "close", None)
+                if close is not None:
+                    close()
+
+    return wrapped()
+
+
+def _current_exc() -> BaseException | None:
+    return sys.exc_info()[1]

@@ -1,0 +1,113 @@
+"""JSON: the app's provider (``app.json``) and :func:`jsonify`.
+
+Output is compact unless the app is in debug mode (or ``JSONIFY_PRETTYPRINT_REGULAR`` is set),
+keys are sorted when ``JSON_SORT_KEYS`` is true (the default, as in Flask), and dates, UUIDs,
+decimals, dataclasses and ``__html__`` objects serialise the way Flask serialises them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import decimal
+import json as _json
+import uuid
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from .http import http_date
+
+if TYPE_CHECKING:
+    from .app import App
+    from .response import Response
+
+
+def _default(obj: Any) -> Any:
+    if isinstance(obj, date):
+        return http_date(obj)
+    if isinstance(obj, decimal.Decimal | uuid.UUID):
+        return str(obj)
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return dataclasses.asdict(obj)
+    if hasattr(obj, "__html__"):
+        return str(obj.__html__())
+    raise TypeError(f"Object of type {type(obj).__name__} is not JSON serializable")
+
+
+class JSONProvider:
+    """Serialise and parse JSON for one app; replace ``app.json`` to change the behaviour."""
+
+    mimetype = "application/json"
+
+    def __init__(self, app: App) -> None:
+        self._app = app
+
+    @property
+    def sort_keys(self) -> bool:
+        """Sort object keys (``JSON_SORT_KEYS``, default True)."""
+        return bool(self._app.config.get("JSON_SORT_KEYS", True))
+
+    @property
+    def ensure_ascii(self) -> bool:
+        """Escape non-ASCII characters (``JSON_AS_ASCII``, default True)."""
+        return bool(self._app.config.get("JSON_AS_ASCII", True))
+
+    @property
+    def compact(self) -> bool:
+        """Compact output unless in debug mode or ``JSONIFY_PRETTYPRINT_REGULAR`` is set."""
+        pretty = self._app.config.get("JSONIFY_PRETTYPRINT_REGULAR")
+        if pretty is None:
+            return not self._app.debug
+        return not pretty
+
+    def dumps(self, obj: Any, **kwargs: Any) -> str:
+        """Serialise ``obj`` to a JSON string."""
+        kwargs.setdefault("default", _default)
+        kwargs.setdefault("ensure_ascii", self.ensure_ascii)
+        kwargs.setdefault("sort_keys", self.sort_keys)
+        return _json.dumps(obj, **kwargs)
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        """Parse a JSON document."""
+        return _json.loads(s, **kwargs)
+
+    def response(self, *args: Any, **kwargs: Any) -> Response:
+        """Return a JSON response for ``jsonify``'s arguments."""
+        if args and kwargs:
+            raise TypeError("jsonify() takes positional or keyword arguments, not both.")
+        obj: Any = args[0] if len(args) == 1 else (list(args) if args else kwargs)
+        if self.compact:
+            body = self.dumps(obj, separators=(",", ":"))
+        else:
+            body = self.dumps(obj, indent=2)
+        return self._app.response_class(body + "\n", mimetype=self.mimetype)
+
+
+def jsonify(*args: Any, **kwargs: Any) -> Response:
+    """Return a JSON response: ``jsonify(a=1)``, ``jsonify({'a': 1})`` or ``jsonify([1, 2])``."""
+    from .ctx import _cv_app
+
+    app_ctx = _cv_app.get(None)
+    if app_ctx is None:
+        raise RuntimeError("jsonify() needs an application context.")
+    return app_ctx.app.json.response(*args, **kwargs)
+
+
+def dumps(obj: Any, **kwargs: Any) -> str:
+    """Serialise with the current app's provider, or with the defaults outside an app."""
+    from .ctx import _cv_app
+
+    app_ctx = _cv_app.get(None)
+    if app_ctx is not None:
+        return app_ctx.app.json.dumps(obj, **kwargs)
+    kwargs.setdefault("default", _default)
+    return _json.dumps(obj, **kwargs)
+
+
+def loads(s: str | bytes, **kwargs: Any) -> Any:
+    """Parse JSON with the current app's provider, or the standard library outside an app."""
+    from .ctx import _cv_app
+
+    app_ctx = _cv_app.get(None)
+    if app_ctx is not None:
+        return app_ctx.app.json.loads(s, **kwargs)
+    return _json.loads(s, **kwargs)

@@ -1,0 +1,554 @@
+"""Request: lazy, cached views over the WSGI environ.
+
+Nothing is parsed until a view asks for it: ``request.args`` parses the query string on first
+access, ``request.form`` reads and parses the body on first access, and each result is cached on
+the instance. Limits (body size, form memory and parts, JSON depth) come from the app's config.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, BinaryIO, Generic, TypeVar, overload
+from urllib.parse import parse_qsl, quote
+
+from .datastructures import (
+    CombinedMultiDict,
+    EnvironHeaders,
+    ImmutableMultiDict,
+    MIMEAccept,
+)
+from .exceptions import BadRequest, RequestEntityTooLarge
+from .http import parse_accept_header, parse_content_length, parse_cookie, parse_options_header
+
+if TYPE_CHECKING:
+    from .app import App
+    from .routing import Rule
+
+T = TypeVar("T")
+
+#: Defaults used when a Request is built without an app (config keys of the same name win).
+DEFAULT_LIMITS: dict[str, int | None] = {
+    "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+    "MAX_FORM_MEMORY_SIZE": 500_000,
+    "MAX_FORM_PARTS": 1_000,
+    "MAX_JSON_DEPTH": 128,
+}
+
+_JSON_BRACKETS = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{}]', re.DOTALL)
+
+
+class lazy(Generic[T]):
+    """Compute an attribute on first access and store it on the instance.
+
+    Unlike :func:`functools.cached_property` on Python 3.11 it takes no lock, so concurrent
+    requests never serialise on each other.
+    """
+
+    def __init__(self, func: Callable[[Any], T]) -> None:
+        self.func = func
+        self.name = func.__name__
+        self.__doc__ = func.__doc__
+
+    @overload
+    def __get__(self, instance: None, owner: type[Any]) -> lazy[T]: ...
+    @overload
+    def __get__(self, instance: object, owner: type[Any]) -> T: ...
+    def __get__(self, instance: object | None, owner: type[Any]) -> T | lazy[T]:
+        if instance is None:
+            return self
+        value = self.func(instance)
+        instance.__dict__[self.name] = value
+        return value
+
+
+class UserAgent(str):
+    """The ``User-Agent`` header as a string; ``.string`` mirrors Werkzeug's attribute."""
+
+    @property
+    def string(self) -> str:
+        """Return the raw header value."""
+        return str(self)
+
+
+class _LimitedStream:
+    """Read at most ``limit`` bytes from a WSGI input stream.
+
+    # SECURITY: a client that sends fewer bytes than its Content-Length promised ends the body
+    # early instead of blocking a worker forever on ``read()`` of a socket.
+    """
+
+    __slots__ = ("_remaining", "_stream")
+
+    def __init__(self, stream: BinaryIO, limit: int) -> None:
+        self._stream = stream
+        self._remaining = limit
+
+    def read(self, size: int = -1) -> bytes:
+        if self._remaining <= 0:
+            return b""
+        if size < 0 or size > self._remaining:
+            size = self._remaining
+        data = self._stream.read(size)
+        self._remaining -= len(data)
+        if not data:
+            self._remaining = 0
+        return data
+
+    def readline(self, size: int = -1) -> bytes:
+        if self._remaining <= 0:
+            return b""
+        if size < 0 or size > self._remaining:
+            size = self._remaining
+        data = self._stream.readline(size)
+        self._remaining -= len(data)
+        return data
+
+    def __iter__(self) -> Any:
+        return iter(self.readline, b"")
+
+
+class _CappedStream(_LimitedStream):
+    """A stream of unknown length (chunked input) that raises 413 past ``limit`` bytes."""
+
+    __slots__ = ()
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._stream.read(size if size >= 0 else self._remaining + 1)
+        self._remaining -= len(data)
+        if self._remaining < 0:
+            raise RequestEntityTooLarge()
+        return data
+
+
+def _decode_wsgi_str(value: str) -> str:
+    """Turn a PEP 3333 latin-1 "bytes as str" value into real text, or raise 400."""
+    if value.isascii():
+        return value
+    try:
+        return value.encode("latin-1").decode("utf-8")
+    except UnicodeError:
+        raise BadRequest("The URL is not valid UTF-8.") from None
+
+
+def json_depth_exceeds(data: bytes, limit: int) -> bool:
+    """Tell whether JSON ``data`` nests arrays and objects deeper than ``limit``."""
+    # PERF: bytes.count runs in C; the token scan only runs for bodies with many brackets.
+    if data.count(b"[") + data.count(b"{") <= limit:
+        return False
+    depth = 0
+    for match in _JSON_BRACKETS.finditer(data):
+        token = match.group()
+        if token in (b"[", b"{"):
+            depth += 1
+            if depth > limit:
+                return True
+        elif token in (b"]", b"}"):
+            depth -= 1
+    return False
+
+
+class Request:
+    """The incoming request, built from the WSGI ``environ``.
+
+    Every attribute is computed on first access and cached. The app sets ``url_rule``,
+    ``view_args`` and ``routing_exception`` while matching.
+    """
+
+    #: The class used for ``args``, ``form`` and ``files``.
+    parameter_storage_class = ImmutableMultiDict
+
+    url_rule: Rule | None = None
+    view_args: dict[str, Any] | None = None
+    routing_exception: Exception | None = None
+
+    def __init__(self, environ: dict[str, Any], app: App | None = None) -> None:
+        self.environ = environ
+        self.app = app
+        self.method: str = environ.get("REQUEST_METHOD", "GET").upper()
+        self._cached_data: bytes | None = None
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.url!r} [{self.method}]>"
+
+    # -- limits ---------------------------------------------------------------------------
+
+    def _limit(self, key: str) -> int | None:
+        if self.app is not None:
+            value: int | None = self.app.config.get(key, DEFAULT_LIMITS[key])
+            return value
+        return DEFAULT_LIMITS[key]
+
+    @property
+    def max_content_length(self) -> int | None:
+        """The body size limit (``MAX_CONTENT_LENGTH``); None means unlimited."""
+        return self._limit("MAX_CONTENT_LENGTH")
+
+    @property
+    def max_form_memory_size(self) -> int | None:
+        """The limit on non-file form data in memory (``MAX_FORM_MEMORY_SIZE``)."""
+        return self._limit("MAX_FORM_MEMORY_SIZE")
+
+    @property
+    def max_form_parts(self) -> int | None:
+        """The limit on form fields and multipart parts (``MAX_FORM_PARTS``)."""
+        return self._limit("MAX_FORM_PARTS")
+
+    # -- URL ------------------------------------------------------------------------------
+
+    @lazy
+    def path(self) -> str:
+        """The path below the application root, always starting with ``/``."""
+        raw = self.environ.get("PATH_INFO") or "/"
+        path = _decode_wsgi_str(raw)
+        return path if path.startswith("/") else "/" + path
+
+    @lazy
+    def script_root(self) -> str:
+        """The mount point of the application (``SCRIPT_NAME``) without a trailing slash."""
+        return _decode_wsgi_str(self.environ.get("SCRIPT_NAME") or "").rstrip("/")
+
+    @lazy
+    def root_path(self) -> str:
+        """Alias of :attr:`script_root`."""
+        return self.script_root
+
+    @lazy
+    def query_string(self) -> bytes:
+        """The raw query string as bytes."""
+        return (self.environ.get("QUERY_STRING") or "").encode("latin-1", "replace")
+
+    @lazy
+    def full_path(self) -> str:
+        """The path and the query string, always with a ``?`` (as in Flask)."""
+        return f"{self.path}?{self.query_string.decode('latin-1')}"
+
+    @lazy
+    def scheme(self) -> str:
+        """``http`` or ``https`` as the server saw it (see ProxyFix behind a proxy)."""
+        return str(self.environ.get("wsgi.url_scheme", "http"))
+
+    @property
+    def is_secure(self) -> bool:
+        """True when the request came over HTTPS."""
+        return self.scheme in ("https", "wss")
+
+    @lazy
+    def host(self) -> str:
+        """The ``Host`` header, or the server's name and port when absent."""
+        host = self.environ.get("HTTP_HOST")
+        if host:
+            return str(host)
+        name = self.environ.get("SERVER_NAME", "localhost")
+        port = str(self.environ.get("SERVER_PORT", ""))
+        if port and (self.scheme, port) not in (("http", "80"), ("https", "443")):
+            return f"{name}:{port}"
+        return str(name)
+
+    @property
+    def host_url(self) -> str:
+        """``scheme://host/``."""
+        return f"{self.scheme}://{self.host}/"
+
+    @property
+    def url_root(self) -> str:
+        """``scheme://host/script_root/``."""
+        return f"{self.scheme}://{self.host}{quote(self.script_root)}/"
+
+    @property
+    def base_url(self) -> str:
+        """The URL without the query string."""
+        return f"{self.scheme}://{self.host}{quote(self.script_root + self.path, safe='/:@')}"
+
+    @property
+    def url(self) -> str:
+        """The full URL, query string included."""
+        qs = self.query_string
+        return f"{self.base_url}?{qs.decode('latin-1')}" if qs else self.base_url
+
+    @property
+    def remote_addr(self) -> str | None:
+        """The client's address as the server saw it."""
+        return self.environ.get("REMOTE_ADDR")
+
+    @property
+    def access_route(self) -> list[str]:
+        """The client address followed by nothing else: ProxyFix rewrites ``REMOTE_ADDR``."""
+        addr = self.remote_addr
+        return [addr] if addr else []
+
+    # -- query string -------------------------------------------------------------------------
+
+    @lazy
+    def args(self) -> ImmutableMultiDict:
+        """The parsed query string; 413 when it has more than ``MAX_FORM_PARTS`` fields."""
+        qs = self.environ.get("QUERY_STRING")
+        if not qs:
+            return self.parameter_storage_class()
+        text = _decode_wsgi_str_lenient(qs)
+        try:
+            pairs = parse_qsl(
+                text, keep_blank_values=True, max_num_fields=self.max_form_parts, errors="replace"
+            )
+        except ValueError:
+            raise RequestEntityTooLarge("Too many query parameters.") from None
+        return self.parameter_storage_class(pairs)
+
+    # -- headers ------------------------------------------------------------------------------
+
+    @lazy
+    def headers(self) -> EnvironHeaders:
+        """The request headers: case-insensitive and multi-valued."""
+        return EnvironHeaders(self.environ)
+
+    @lazy
+    def cookies(self) -> ImmutableMultiDict:
+        """The cookies sent by the client (the first of duplicated names wins)."""
+        return ImmutableMultiDict(parse_cookie(self.environ.get("HTTP_COOKIE")))
+
+    @property
+    def user_agent(self) -> UserAgent:
+        """The ``User-Agent`` header."""
+        return UserAgent(self.environ.get("HTTP_USER_AGENT", ""))
+
+    @property
+    def referrer(self) -> str | None:
+        """The ``Referer`` header."""
+        return self.environ.get("HTTP_REFERER")
+
+    @property
+    def origin(self) -> str | None:
+        """The ``Origin`` header."""
+        return self.environ.get("HTTP_ORIGIN")
+
+    @lazy
+    def accept_mimetypes(self) -> MIMEAccept:
+        """The parsed ``Accept`` header (``best_match``, ``quality``, ``in``)."""
+        accept = parse_accept_header(self.environ.get("HTTP_ACCEPT"), MIMEAccept)
+        assert isinstance(accept, MIMEAccept)
+        return accept
+
+    @property
+    def prefers_json(self) -> bool:
+        """True when the client ranks JSON above HTML (used for error bodies)."""
+        accept = self.environ.get("HTTP_ACCEPT")
+        if not accept or "json" not in accept:
+            return False
+        best = self.accept_mimetypes.best_match(["text/html", "application/json"])
+        return best == "application/json"
+
+    @lazy
+    def _content_type_parts(self) -> tuple[str, dict[str, str]]:
+        return parse_options_header(self.environ.get("CONTENT_TYPE"))
+
+    @property
+    def content_type(self) -> str | None:
+        """The raw ``Content-Type`` header."""
+        return self.environ.get("CONTENT_TYPE") or None
+
+    @property
+    def mimetype(self) -> str:
+        """The content type without parameters, lower-cased."""
+        return self._content_type_parts[0].lower()
+
+    @property
+    def mimetype_params(self) -> dict[str, str]:
+        """The parameters of the content type (``charset``, ``boundary``)."""
+        return self._content_type_parts[1]
+
+    @lazy
+    def content_length(self) -> int | None:
+        """The ``Content-Length`` as an int; 400 when it is malformed."""
+        return parse_content_length(self.environ.get("CONTENT_LENGTH"))
+
+    @property
+    def is_json(self) -> bool:
+        """True for ``application/json`` and ``application/*+json`` bodies."""
+        mt = self.mimetype
+        return mt == "application/json" or (mt.startswith("application/") and mt.endswith("+json"))
+
+    # -- body -----------------------------------------------------------------------------
+
+    @lazy
+    def stream(self) -> BinaryIO:
+        """The body as a stream limited to its length; 413 beyond ``MAX_CONTENT_LENGTH``."""
+        length = self.content_length
+        limit = self.max_content_length
+        wsgi_input = self.environ.get("wsgi.input")
+        if wsgi_input is None:
+            return _LimitedStream(_EMPTY, 0)  # type: ignore[return-value]
+        if length is None:
+            if not self.environ.get("wsgi.input_terminated"):
+                return _LimitedStream(wsgi_input, 0)  # type: ignore[return-value]
+            if limit is None:
+                return wsgi_input  # type: ignore[no-any-return]
+            return _CappedStream(wsgi_input, limit)  # type: ignore[return-value]
+        # SECURITY: refuse an oversized body before reading a single byte of it.
+        if limit is not None and length > limit:
+            raise RequestEntityTooLarge()
+        return _LimitedStream(wsgi_input, length)  # type: ignore[return-value]
+
+    def get_data(
+        self, cache: bool = True, as_text: bool = False, parse_form_data: bool = False
+    ) -> Any:
+        """Read the whole body (cached); parse the form first when ``parse_form_data``."""
+        if parse_form_data:
+            self._load_form_data()
+        data = self._cached_data
+        if data is None:
+            data = self.stream.read()
+            if cache:
+                self._cached_data = data
+        if as_text:
+            return data.decode("utf-8", "replace")
+        return data
+
+    @property
+    def data(self) -> bytes:
+        """The raw body, unless it was a form (then ``b''``, as in Flask)."""
+        data: bytes = self.get_data(parse_form_data=True)
+        return data
+
+    def _load_form_data(self) -> None:
+        if "form" in self.__dict__:
+            return
+        from .formparser import FormLimits, parse_form_data
+
+        mimetype = self.mimetype
+        storage = self.parameter_storage_class
+        if mimetype not in ("multipart/form-data", "application/x-www-form-urlencoded"):
+            self.__dict__["form"] = storage()
+            self.__dict__["files"] = storage()
+            return
+        limits = FormLimits(
+            max_form_memory_size=self.max_form_memory_size, max_form_parts=self.max_form_parts
+        )
+        form, files = parse_form_data(self.stream, self.content_type, self.content_length, limits)
+        self._cached_data = b""
+        self.__dict__["form"] = form
+        self.__dict__["files"] = files
+
+    @property
+    def form(self) -> ImmutableMultiDict:
+        """The parsed form fields of a urlencoded or multipart body."""
+        self._load_form_data()
+        form: ImmutableMultiDict = self.__dict__["form"]
+        return form
+
+    @property
+    def files(self) -> ImmutableMultiDict:
+        """The uploaded files of a multipart body, as ``FileStorage`` objects."""
+        self._load_form_data()
+        files: ImmutableMultiDict = self.__dict__["files"]
+        return files
+
+    @lazy
+    def values(self) -> CombinedMultiDict:
+        """``args`` and, for non-GET requests, ``form`` combined."""
+        if self.method == "GET":
+            return CombinedMultiDict([self.args])
+        return CombinedMultiDict([self.args, self.form])
+
+    @property
+    def json(self) -> Any:
+        """The parsed JSON body, or 415/400 like ``get_json()`` (Flask 2.3+ semantics)."""
+        return self.get_json()
+
+    def get_json(self, force: bool = False, silent: bool = False, cache: bool = True) -> Any:
+        """Parse the body as JSON.
+
+        Without ``force`` a non-JSON content type raises 415 (None with ``silent``); invalid or
+        too deeply nested JSON raises 400 (None with ``silent``).
+        """
+        cache_key = "_json_silent" if silent else "_json"
+        if cache and cache_key in self.__dict__:
+            return self.__dict__[cache_key]
+        if not (force or self.is_json):
+            if silent:
+                return None
+            from .exceptions import UnsupportedMediaType
+
+            raise UnsupportedMediaType(
+                "Did not attempt to load JSON data because the request "
+                "Content-Type was not 'application/json'."
+            )
+        data: bytes = self.get_data(cache=cache)
+        try:
+            value = self._load_json(data)
+        except ValueError as exc:
+            if silent:
+                value = None
+            else:
+                return self.on_json_loading_failed(exc)
+        if cache:
+            self.__dict__[cache_key] = value
+        return value
+
+    def _load_json(self, data: bytes) -> Any:
+        limit = self._limit("MAX_JSON_DEPTH")
+        # SECURITY: a body nested 100,000 deep must be a 400, never a RecursionError.
+        if limit is not None and json_depth_exceeds(data, limit):
+            raise ValueError(f"JSON nested deeper than {limit} levels")
+        try:
+            if self.app is not None:
+                return self.app.json.loads(data)
+            return json.loads(data)
+        except RecursionError:
+            raise ValueError("JSON nested too deeply") from None
+        except UnicodeDecodeError as exc:
+            raise ValueError(str(exc)) from None
+
+    def on_json_loading_failed(self, exc: ValueError | None) -> Any:
+        """Raise 400 for a body that is not valid JSON; override to change that."""
+        raise BadRequest(f"Failed to decode JSON object: {exc}")
+
+    # -- routing results ----------------------------------------------------------------------
+
+    @property
+    def endpoint(self) -> str | None:
+        """The endpoint of the matched rule."""
+        rule = self.url_rule
+        return rule.endpoint if rule is not None else None
+
+    @property
+    def blueprint(self) -> str | None:
+        """The dotted name of the blueprint the matched endpoint belongs to."""
+        endpoint = self.endpoint
+        if endpoint and "." in endpoint:
+            return endpoint.rpartition(".")[0]
+        return None
+
+    @property
+    def blueprints(self) -> list[str]:
+        """The current blueprint and its parents, innermost first."""
+        name = self.blueprint
+        if name is None:
+            return []
+        parts = name.split(".")
+        return [".".join(parts[:i]) for i in range(len(parts), 0, -1)]
+
+    def close(self) -> None:
+        """Close uploaded files."""
+        files = self.__dict__.get("files")
+        if files:
+            for storage in files.values():
+                storage.close()
+
+
+class _EmptyStream:
+    def read(self, size: int = -1) -> bytes:
+        return b""
+
+    def readline(self, size: int = -1) -> bytes:
+        return b""
+
+
+_EMPTY = _EmptyStream()
+
+
+def _decode_wsgi_str_lenient(value: str) -> str:
+    """Like ``_decode_wsgi_str`` but replace undecodable bytes (query strings are best-effort)."""
+    if value.isascii():
+        return value
+    return value.encode("latin-1", "replace").decode("utf-8", "replace")

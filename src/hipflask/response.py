@@ -1,0 +1,374 @@
+"""Response, and the helpers that build one: :func:`redirect`.
+
+A response body is either bytes held in memory or an iterable streamed to the server. Headers
+refuse CR and LF (no header injection); cookies are written by :func:`hipflask.http.dump_cookie`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from datetime import datetime, timedelta
+from html import escape
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import quote
+
+from .datastructures import Headers
+from .http import dump_cookie, parse_options_header
+
+_STATUS_LINES: dict[int, str] = {s.value: f"{s.value} {s.phrase}" for s in HTTPStatus}
+_STATUS_LINES[308] = "308 Permanent Redirect"
+
+HeadersLike = Headers | Mapping[str, Any] | Iterable[tuple[str, Any]]
+
+# SECURITY: characters kept as they are in a Location header; everything else (CR, LF, space,
+# non-ASCII) is percent-encoded, so a redirect target can never start a new header line.
+_LOCATION_SAFE = "/:?#[]@!$&'()*+,;=%~"
+
+
+def _status_line(code: int) -> str:
+    line = _STATUS_LINES.get(code)
+    return line if line is not None else f"{code} UNKNOWN"
+
+
+class Response:
+    """An HTTP response: status, headers and a body (bytes or an iterable of bytes/str)."""
+
+    default_status = 200
+    default_mimetype: str | None = "text/html"
+    charset = "utf-8"
+    #: Set by the app to its session/cookie limit (browsers drop cookies over ~4 kB).
+    max_cookie_size = 4093
+
+    def __init__(
+        self,
+        response: Iterable[bytes] | Iterable[str] | bytes | str | None = None,
+        status: int | str | HTTPStatus | None = None,
+        headers: HeadersLike | None = None,
+        mimetype: str | None = None,
+        content_type: str | None = None,
+        direct_passthrough: bool = False,
+    ) -> None:
+        self.headers = headers if isinstance(headers, Headers) else Headers(headers)
+        if content_type is None:
+            if mimetype is None and "content-type" not in self.headers:
+                mimetype = self.default_mimetype
+            if mimetype is not None:
+                content_type = _with_charset(mimetype, self.charset)
+        if content_type is not None:
+            self.headers["Content-Type"] = content_type
+        self.status_code = self.default_status if status is None else 0
+        if status is not None:
+            self.status = status  # type: ignore[assignment]
+        self.direct_passthrough = direct_passthrough
+        self._on_close: list[Callable[[], Any]] = []
+        self.response: Iterable[bytes] | list[bytes]
+        if response is None:
+            self.response = []
+        elif isinstance(response, str | bytes | bytearray):
+            self.set_data(response)
+        else:
+            self.response = response  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        body = f"{len(self.get_data())} bytes" if not self.is_streamed else "streamed"
+        return f"<{type(self).__name__} {body} [{self.status}]>"
+
+    # -- status -------------------------------------------------------------------------
+
+    @property
+    def status(self) -> str:
+        """The status line, such as ``'404 NOT FOUND'``."""
+        return _status_line(self.status_code)
+
+    @status.setter
+    def status(self, value: int | str | HTTPStatus) -> None:
+        if isinstance(value, int):
+            self.status_code = int(value)
+            return
+        code, _, _ = value.strip().partition(" ")
+        try:
+            self.status_code = int(code)
+        except ValueError:
+            raise ValueError(f"Invalid status {value!r}: it must start with a code.") from None
+
+    # -- body -------------------------------------------------------------------------------
+
+    @property
+    def is_streamed(self) -> bool:
+        """True when the body is an iterable whose length is unknown."""
+        return not isinstance(self.response, list | tuple)
+
+    def set_data(self, value: bytes | str) -> None:
+        """Replace the body and set ``Content-Length``."""
+        if isinstance(value, str):
+            value = value.encode(self.charset)
+        else:
+            value = bytes(value)
+        self.response = [value]
+        self.headers["Content-Length"] = str(len(value))
+
+    def get_data(self, as_text: bool = False) -> Any:
+        """Return the whole body (buffering a streamed one)."""
+        self._ensure_sequence()
+        data = b"".join(self.response)
+        return data.decode(self.charset) if as_text else data
+
+    @property
+    def data(self) -> bytes:
+        """The body as bytes; assigning sets it."""
+        data: bytes = self.get_data()
+        return data
+
+    @data.setter
+    def data(self, value: bytes | str) -> None:
+        self.set_data(value)
+
+    @property
+    def text(self) -> str:
+        """The body decoded as text."""
+        text: str = self.get_data(as_text=True)
+        return text
+
+    def _ensure_sequence(self) -> None:
+        if self.is_streamed:
+            self.response = list(self.iter_encoded())
+
+    def iter_encoded(self) -> Iterator[bytes]:
+        """Yield the body as bytes, encoding str chunks."""
+        for chunk in self.response:
+            yield chunk.encode(self.charset) if isinstance(chunk, str) else chunk
+
+    def call_on_close(self, func: Callable[[], Any]) -> Callable[[], Any]:
+        """Run ``func`` when the server closes the response."""
+        self._on_close.append(func)
+        return func
+
+    def close(self) -> None:
+        """Close the body iterable and run the ``call_on_close`` functions."""
+        close = getattr(self.response, "close", None)
+        if close is not None:
+            close()
+        for func in self._on_close:
+            func()
+
+    # -- headers -------------------------------------------------------------------------------
+
+    @property
+    def content_type(self) -> str | None:
+        """The ``Content-Type`` header."""
+        return self.headers.get("Content-Type")
+
+    @content_type.setter
+    def content_type(self, value: str) -> None:
+        self.headers["Content-Type"] = value
+
+    @property
+    def mimetype(self) -> str | None:
+        """The content type without parameters."""
+        value = self.headers.get("Content-Type")
+        return parse_options_header(value)[0] if value else None
+
+    @mimetype.setter
+    def mimetype(self, value: str) -> None:
+        self.headers["Content-Type"] = _with_charset(value, self.charset)
+
+    @property
+    def content_length(self) -> int | None:
+        """The ``Content-Length`` header as an int."""
+        value = self.headers.get("Content-Length")
+        return int(value) if value and value.isdigit() else None
+
+    @content_length.setter
+    def content_length(self, value: int) -> None:
+        self.headers["Content-Length"] = str(value)
+
+    @property
+    def location(self) -> str | None:
+        """The ``Location`` header."""
+        return self.headers.get("Location")
+
+    @location.setter
+    def location(self, value: str) -> None:
+        self.headers["Location"] = value
+
+    @property
+    def is_json(self) -> bool:
+        """True for a JSON content type."""
+        mt = self.mimetype or ""
+        return mt == "application/json" or (mt.startswith("application/") and mt.endswith("+json"))
+
+    @property
+    def json(self) -> Any:
+        """The body parsed as JSON (None when it is not JSON)."""
+        return self.get_json()
+
+    def get_json(self, force: bool = False, silent: bool = False) -> Any:
+        """Parse the body as JSON."""
+        if not (force or self.is_json):
+            return None
+        try:
+            return json.loads(self.get_data())
+        except ValueError:
+            if silent:
+                return None
+            raise
+
+    def vary_on(self, header: str) -> None:
+        """Add ``header`` to ``Vary`` once."""
+        current = self.headers.get("Vary")
+        if current is None:
+            self.headers["Vary"] = header
+            return
+        names = {part.strip().lower() for part in current.split(",")}
+        if header.lower() not in names:
+            self.headers["Vary"] = f"{current}, {header}"
+
+    # -- cookies -----------------------------------------------------------------------------
+
+    def set_cookie(
+        self,
+        key: str,
+        value: str = "",
+        max_age: timedelta | int | None = None,
+        expires: str | datetime | int | float | None = None,
+        path: str | None = "/",
+        domain: str | None = None,
+        secure: bool = False,
+        httponly: bool = False,
+        samesite: str | None = None,
+        partitioned: bool = False,
+    ) -> None:
+        """Add a ``Set-Cookie`` header; illegal names or attribute values raise ValueError."""
+        self.headers.add(
+            "Set-Cookie",
+            dump_cookie(
+                key,
+                value,
+                max_age=max_age,
+                expires=expires,
+                path=path or "/",
+                domain=domain,
+                secure=secure,
+                httponly=httponly,
+                samesite=samesite,
+                partitioned=partitioned,
+                max_size=self.max_cookie_size,
+            ),
+        )
+
+    def delete_cookie(
+        self,
+        key: str,
+        path: str | None = "/",
+        domain: str | None = None,
+        secure: bool = False,
+        httponly: bool = False,
+        samesite: str | None = None,
+        partitioned: bool = False,
+    ) -> None:
+        """Tell the browser to drop a cookie (empty value, Max-Age=0, Expires in the past)."""
+        self.set_cookie(
+            key,
+            expires=0,
+            max_age=0,
+            path=path,
+            domain=domain,
+            secure=secure,
+            httponly=httponly,
+            samesite=samesite,
+            partitioned=partitioned,
+        )
+
+    # -- WSGI ----------------------------------------------------------------------------------
+
+    def get_wsgi_headers(self, environ: dict[str, Any]) -> list[tuple[str, str]]:
+        """Return the header list sent to the server (a hook for subclasses)."""
+        return self.headers.to_wsgi_list()
+
+    def __call__(
+        self, environ: dict[str, Any], start_response: Callable[..., Any]
+    ) -> Iterable[bytes]:
+        """Answer as a WSGI application: start the response and return the body iterable."""
+        status = self.status_code
+        start_response(_status_line(status), self.get_wsgi_headers(environ))
+        if environ.get("REQUEST_METHOD") == "HEAD" or status in (204, 304) or status < 200:
+            self.close()
+            return []
+        if isinstance(self.response, list):
+            if self._on_close:
+                return _ClosingIterable(self.response, self.close)
+            return self.response
+        return _ClosingIterable(self.iter_encoded(), self.close)
+
+
+class _ClosingIterable:
+    """Wrap a body so the server's ``close()`` also closes the response (PEP 3333)."""
+
+    __slots__ = ("_iterable", "close")
+
+    def __init__(self, iterable: Iterable[bytes], close: Callable[[], None]) -> None:
+        self._iterable = iterable
+        self.close = close
+
+    def __iter__(self) -> Iterator[bytes]:
+        return iter(self._iterable)
+
+
+def _with_charset(mimetype: str, charset: str) -> str:
+    if "charset=" in mimetype:
+        return mimetype
+    if (
+        mimetype.startswith("text/")
+        or mimetype
+        in (
+            "application/xml",
+            "application/javascript",
+            "application/ecmascript",
+        )
+        or mimetype.endswith("+xml")
+    ):
+        return f"{mimetype}; charset={charset}"
+    return mimetype
+
+
+def redirect(location: str, code: int = 302, Response: type[Response] | None = None) -> Response:
+    """Return a response that redirects the client to ``location`` (302 by default).
+
+    Non-ASCII characters, spaces, CR and LF in ``location`` are percent-encoded.
+    """
+    if Response is None:
+        from .ctx import _cv_app
+
+        app_ctx = _cv_app.get(None)
+        Response = app_ctx.app.response_class if app_ctx is not None else globals()["Response"]
+    safe_location = quote(location, safe=_LOCATION_SAFE)
+    html_location = escape(location)
+    body = (
+        "<!doctype html>\n<html lang=en>\n<title>Redirecting...</title>\n"
+        "<h1>Redirecting...</h1>\n"
+        "<p>You should be redirected automatically to the target URL: "
+        f'<a href="{html_location}">{html_location}</a>. If not, click the link.\n'
+    )
+    assert Response is not None
+    response = Response(body, code, mimetype="text/html")
+    response.headers["Location"] = safe_location
+    return response
+
+
+def make_response(*args: Any) -> Response:
+    """Turn view-style return values into a response, to add headers before returning it.
+
+    ``make_response()`` is an empty response, ``make_response(body)``,
+    ``make_response(body, 404)`` and ``make_response(body, 404, headers)`` coerce like a view's
+    return value does.
+    """
+    from .ctx import _cv_app
+
+    app_ctx = _cv_app.get(None)
+    if app_ctx is None:
+        raise RuntimeError("make_response() needs an application context.")
+    if not args:
+        return app_ctx.app.response_class()
+    return app_ctx.app.make_response(args[0] if len(args) == 1 else args)

@@ -1,0 +1,95 @@
+"""URL building for the current app: :func:`url_for`.
+
+Inside a request, URLs are relative to its host and script root and ``.view`` means "in the
+current blueprint". Outside a request, an app context and ``SERVER_NAME`` are needed, and
+URLs are external (absolute) by default, as in Flask.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+from .ctx import _cv_app, _cv_request
+from .routing import BuildError
+
+if TYPE_CHECKING:
+    from .app import App
+
+_ANCHOR_SAFE = "%!#$&'()*+,/:;=?@"
+
+
+def url_for(
+    endpoint: str,
+    *,
+    _anchor: str | None = None,
+    _method: str | None = None,
+    _scheme: str | None = None,
+    _external: bool | None = None,
+    **values: Any,
+) -> str:
+    """Build the URL of ``endpoint`` with ``values`` for its variables.
+
+    Values that are not variables of the rule go into the query string. ``_external`` makes
+    the URL absolute, ``_scheme`` picks its scheme, ``_anchor`` appends ``#anchor``, and
+    ``_method`` picks the rule for that method. A missing endpoint or value raises
+    :class:`~hipflask.routing.BuildError`.
+    """
+    app_ctx = _cv_app.get(None)
+    if app_ctx is None:
+        raise RuntimeError(
+            "Unable to build URLs outside an application context. Use 'with app.app_context():'."
+        )
+    return build_url(app_ctx.app, endpoint, values, _anchor, _method, _scheme, _external)
+
+
+def build_url(
+    app: App,
+    endpoint: str,
+    values: dict[str, Any],
+    anchor: str | None,
+    method: str | None,
+    scheme: str | None,
+    external: bool | None,
+) -> str:
+    """Build a URL for ``app`` (the implementation behind :func:`url_for`)."""
+    req_ctx = _cv_request.get(None)
+    if req_ctx is not None:
+        request = req_ctx.request
+        if endpoint[:1] == ".":
+            blueprint = request.blueprint
+            endpoint = f"{blueprint}{endpoint}" if blueprint else endpoint[1:]
+        if external is None:
+            external = scheme is not None
+        script_root = request.script_root
+        host = request.host
+        url_scheme = request.scheme
+    else:
+        server_name = app.config["SERVER_NAME"]
+        if not server_name:
+            raise RuntimeError(
+                "Unable to build URLs outside an active request without 'SERVER_NAME' "
+                "configured. Also configure 'APPLICATION_ROOT' and 'PREFERRED_URL_SCHEME' as "
+                "needed."
+            )
+        if endpoint[:1] == ".":
+            endpoint = endpoint[1:]
+        if external is None:
+            external = True
+        script_root = (app.config["APPLICATION_ROOT"] or "/").rstrip("/")
+        host = server_name
+        url_scheme = app.config["PREFERRED_URL_SCHEME"]
+    if scheme is not None and not external:
+        raise ValueError("When specifying '_scheme', '_external' must be True.")
+    app.inject_url_defaults(endpoint, values)
+    try:
+        path = app.url_map.build(endpoint, values, method)
+    except BuildError as error:
+        values.update(_anchor=anchor, _method=method, _scheme=scheme, _external=external)
+        return app.handle_url_build_error(error, endpoint, values)
+    url = script_root + path
+    if anchor is not None:
+        url = f"{url}#{quote(anchor, safe=_ANCHOR_SAFE)}"
+    if external:
+        return f"{scheme or url_scheme}://{host}{url}"
+    return url

@@ -1,0 +1,150 @@
+"""Blueprints: prefixes, endpoints, nesting, scoped hooks and handlers."""
+
+from __future__ import annotations
+
+import pytest
+
+from hipflask import App, Blueprint, Response, abort, request, url_for
+
+
+@pytest.fixture
+def app() -> App:
+    app = App(__name__)
+    app.config["TESTING"] = True
+    return app
+
+
+def test_prefix_endpoint_and_relative_url_for(app: App) -> None:
+    bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+    @bp.route("/")
+    def index() -> str:
+        return url_for(".users")
+
+    @bp.route("/users")
+    def users() -> str:
+        return f"{request.endpoint} {request.blueprint}"
+
+    app.register_blueprint(bp)
+    client = app.test_client()
+    assert client.get("/admin/").data == b"/admin/users"
+    assert client.get("/admin/users").data == b"admin.users admin"
+    with app.test_request_context():
+        assert url_for("admin.users") == "/admin/users"
+
+
+def test_register_with_other_prefix_and_name(app: App) -> None:
+    bp = Blueprint("pages", __name__)
+
+    @bp.route("/page")
+    def page() -> str:
+        return request.endpoint or ""
+
+    app.register_blueprint(bp, url_prefix="/a")
+    app.register_blueprint(bp, url_prefix="/b", name="pages_b")
+    client = app.test_client()
+    assert client.get("/a/page").data == b"pages.page"
+    assert client.get("/b/page").data == b"pages_b.page"
+    with pytest.raises(ValueError, match="already registered"):
+        app.register_blueprint(bp)
+
+
+def test_nested_blueprints(app: App) -> None:
+    parent = Blueprint("api", __name__, url_prefix="/api")
+    child = Blueprint("v1", __name__, url_prefix="/v1")
+
+    @child.route("/users")
+    def users() -> str:
+        return f"{request.endpoint} {request.blueprints}"
+
+    parent.register_blueprint(child)
+    app.register_blueprint(parent)
+    assert app.test_client().get("/api/v1/users").data == b"api.v1.users ['api.v1', 'api']"
+
+
+def test_scoped_hooks_and_app_variants(app: App) -> None:
+    bp = Blueprint("bp", __name__, url_prefix="/bp")
+    calls: list[str] = []
+
+    @bp.before_request
+    def bp_before() -> None:
+        calls.append("bp_before")
+
+    @bp.before_app_request
+    def app_before() -> None:
+        calls.append("app_before")
+
+    @bp.after_request
+    def bp_after(response: Response) -> Response:
+        response.headers["X-BP"] = "1"
+        return response
+
+    @bp.route("/")
+    def bp_index() -> str:
+        return "bp"
+
+    @app.route("/")
+    def index() -> str:
+        return "app"
+
+    app.register_blueprint(bp)
+    client = app.test_client()
+    response = client.get("/bp/")
+    assert calls == ["app_before", "bp_before"]
+    assert response.headers["X-BP"] == "1"
+    calls.clear()
+    response = client.get("/")
+    assert calls == ["app_before"]
+    assert "X-BP" not in response.headers
+
+
+def test_blueprint_error_handler_before_app_handler(app: App) -> None:
+    bp = Blueprint("bp", __name__, url_prefix="/bp")
+
+    @bp.errorhandler(403)
+    def bp_forbidden(exc: Exception) -> tuple[str, int]:
+        return "bp handler", 403
+
+    @bp.app_errorhandler(404)
+    def app_not_found(exc: Exception) -> tuple[str, int]:
+        return "app-wide 404 from bp", 404
+
+    @app.errorhandler(403)
+    def app_forbidden(exc: Exception) -> tuple[str, int]:
+        return "app handler", 403
+
+    @bp.route("/forbidden")
+    def bp_view() -> str:
+        abort(403)
+
+    @app.route("/forbidden")
+    def app_view() -> str:
+        abort(403)
+
+    app.register_blueprint(bp)
+    client = app.test_client()
+    assert client.get("/bp/forbidden").data == b"bp handler"
+    assert client.get("/forbidden").data == b"app handler"
+    assert client.get("/nowhere").data == b"app-wide 404 from bp"
+
+
+def test_url_defaults_of_blueprint(app: App) -> None:
+    bp = Blueprint("pages", __name__, url_prefix="/pages", url_defaults={"page": 1})
+
+    @bp.route("/")
+    @bp.route("/<int:page>")
+    def listing(page: int) -> str:
+        return f"page {page} {url_for('.listing', page=page + 1)}"
+
+    app.register_blueprint(bp)
+    client = app.test_client()
+    assert client.get("/pages/").data == b"page 1 /pages/2"
+    assert client.get("/pages/3").data == b"page 3 /pages/4"
+
+
+def test_names_with_dots_are_refused() -> None:
+    with pytest.raises(ValueError, match="dot"):
+        Blueprint("a.b", __name__)
+    bp = Blueprint("a", __name__)
+    with pytest.raises(ValueError, match="dot"):
+        bp.add_url_rule("/", "x.y", lambda: "")

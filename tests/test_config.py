@@ -1,0 +1,101 @@
+"""Config loaders."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from hipflask import App
+from hipflask.config import DEFAULT_CONFIG, Config
+
+
+class Settings:
+    SECRET_KEY = "from-object"
+    lower = "ignored"
+
+
+def test_defaults_are_documented_values() -> None:
+    app = App(__name__)
+    assert app.config["SESSION_COOKIE_HTTPONLY"] is True
+    assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+    assert app.config["MAX_FORM_PARTS"] == DEFAULT_CONFIG["MAX_FORM_PARTS"]
+    assert app.debug is False
+
+
+def test_from_object_and_string(tmp_path: Path) -> None:
+    config = Config(tmp_path)
+    config.from_object(Settings)
+    assert config["SECRET_KEY"] == "from-object"
+    assert "lower" not in config
+    config.from_object("tests.test_config.Settings")
+    assert config["SECRET_KEY"] == "from-object"
+
+
+def test_from_mapping_and_kwargs(tmp_path: Path) -> None:
+    config = Config(tmp_path)
+    config.from_mapping({"A": 1, "b": 2}, C=3)
+    assert config == {"A": 1, "C": 3}
+
+
+def test_from_pyfile(tmp_path: Path) -> None:
+    (tmp_path / "settings.py").write_text("DEBUG = True\nNAME = 'x'\nsecret = 1\n")
+    config = Config(tmp_path)
+    assert config.from_pyfile("settings.py") is True
+    assert config["NAME"] == "x"
+    assert "secret" not in config
+    assert config.from_pyfile("missing.py", silent=True) is False
+    with pytest.raises(OSError, match="Unable to load configuration file"):
+        config.from_pyfile("missing.py")
+
+
+def test_from_file_with_json(tmp_path: Path) -> None:
+    (tmp_path / "config.json").write_text(json.dumps({"PORT": 8000, "lower": 1}))
+    config = Config(tmp_path)
+    assert config.from_file("config.json", load=json.load)
+    assert config == {"PORT": 8000}
+    assert config.from_file("nope.json", load=json.load, silent=True) is False
+
+
+def test_from_prefixed_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HIPFLASK_SECRET_KEY", "abc")
+    monkeypatch.setenv("HIPFLASK_PORT", "8000")
+    monkeypatch.setenv("HIPFLASK_DEBUG", "true")
+    monkeypatch.setenv("HIPFLASK_DB__HOST", '"db.local"')
+    monkeypatch.setenv("OTHER_X", "1")
+    config = Config(tmp_path)
+    config.from_prefixed_env()
+    assert config["SECRET_KEY"] == "abc"
+    assert config["PORT"] == 8000
+    assert config["DEBUG"] is True
+    assert config["DB"] == {"HOST": "db.local"}
+    assert "X" not in config
+
+
+def test_from_envvar(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "c.py").write_text("VALUE = 42\n")
+    monkeypatch.setenv("APP_SETTINGS", str(tmp_path / "c.py"))
+    config = Config(tmp_path)
+    assert config.from_envvar("APP_SETTINGS")
+    assert config["VALUE"] == 42
+    with pytest.raises(RuntimeError, match="NOT_SET"):
+        config.from_envvar("NOT_SET")
+
+
+def test_get_namespace(tmp_path: Path) -> None:
+    config = Config(tmp_path, {"MAIL_SERVER": "s", "MAIL_PORT": 25, "OTHER": 1})
+    assert config.get_namespace("MAIL_") == {"server": "s", "port": 25}
+    assert config.get_namespace("MAIL_", lowercase=False, trim_namespace=False) == {
+        "MAIL_SERVER": "s",
+        "MAIL_PORT": 25,
+    }
+
+
+def test_instance_relative_config(tmp_path: Path) -> None:
+    app = App(__name__, instance_path=str(tmp_path), instance_relative_config=True)
+    (tmp_path / "local.py").write_text("FROM_INSTANCE = 1\n")
+    app.config.from_pyfile("local.py")
+    assert app.config["FROM_INSTANCE"] == 1
+    with pytest.raises(ValueError, match="absolute"):
+        App(__name__, instance_path="relative/path")

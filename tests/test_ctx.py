@@ -1,0 +1,119 @@
+"""Contexts and proxies: isolation across threads, nesting, g per app context."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from hipflask import App, current_app, g, has_app_context, has_request_context, request
+from hipflask.ctx import copy_current_request_context, stream_with_context
+
+
+@pytest.fixture
+def app() -> App:
+    app = App(__name__)
+    app.config["TESTING"] = True
+    return app
+
+
+def test_proxies_outside_context_raise_clear_errors() -> None:
+    with pytest.raises(RuntimeError, match="outside of request context"):
+        request.args  # noqa: B018
+    with pytest.raises(RuntimeError, match="outside of application context"):
+        current_app.name  # noqa: B018
+    with pytest.raises(RuntimeError, match="outside of application context"):
+        g.x  # noqa: B018
+    assert not has_app_context()
+    assert not has_request_context()
+    assert not request  # an unbound proxy is falsy
+
+
+def test_app_context_and_g(app: App) -> None:
+    with app.app_context():
+        assert current_app._get_current_object() is app  # type: ignore[attr-defined]
+        g.value = 1
+        assert g.get("value") == 1
+        assert "value" in g
+        assert has_app_context()
+        assert not has_request_context()
+    with app.app_context():
+        assert g.get("value") is None
+
+
+def test_nested_contexts_restore_the_outer_one(app: App) -> None:
+    other = App("other")
+    with app.test_request_context("/outer"):
+        assert request.path == "/outer"
+        with other.test_request_context("/inner"):
+            assert request.path == "/inner"
+            assert current_app.name == "other"
+        assert request.path == "/outer"
+        assert current_app.name == __name__
+
+
+def test_request_context_reuses_app_context_of_same_app(app: App) -> None:
+    with app.app_context():
+        g.shared = "yes"
+        with app.test_request_context("/"):
+            assert g.shared == "yes"
+
+
+def test_threads_see_their_own_request(app: App) -> None:
+    results: dict[int, str] = {}
+    barrier = threading.Barrier(8)
+
+    @app.route("/<name>")
+    def who(name: str) -> str:
+        g.name = name
+        barrier.wait(timeout=5)
+        return f"{request.view_args['name']}:{g.name}"  # type: ignore[index]
+
+    def worker(i: int) -> None:
+        response = app.test_client().get(f"/user{i}")
+        results[i] = response.get_data(as_text=True)
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=10)
+    assert results == {i: f"user{i}:user{i}" for i in range(8)}
+
+
+def test_copy_current_request_context(app: App) -> None:
+    seen: list[str] = []
+
+    @app.route("/")
+    def index() -> str:
+        @copy_current_request_context
+        def in_thread() -> None:
+            seen.append(request.path)
+
+        thread = threading.Thread(target=in_thread)
+        thread.start()
+        thread.join()
+        return "ok"
+
+    app.test_client().get("/")
+    assert seen == ["/"]
+
+
+def test_stream_with_context(app: App) -> None:
+    @app.route("/stream")
+    def stream():  # type: ignore[no-untyped-def]
+        def generate():  # type: ignore[no-untyped-def]
+            yield "path="
+            yield request.path
+
+        return stream_with_context(generate())
+
+    assert app.test_client().get("/stream").data == b"path=/stream"
+
+
+def test_test_request_context_arguments(app: App) -> None:
+    with app.test_request_context("/x?a=1", method="POST", data={"f": "v"}, headers={"X-H": "h"}):
+        assert request.method == "POST"
+        assert request.args["a"] == "1"
+        assert request.form["f"] == "v"
+        assert request.headers["X-H"] == "h"

@@ -1,0 +1,50 @@
+"""The public API: complete, sorted, importable; the core never imports a battery."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import hipflask
+
+FLASK_NAMES = [
+    "abort", "after_this_request", "Blueprint", "copy_current_request_context", "current_app",
+    "escape", "flash", "g", "get_flashed_messages", "has_app_context", "has_request_context",
+    "jsonify", "make_response", "Markup", "redirect", "render_template", "render_template_string",
+    "request", "Request", "Response", "send_file", "send_from_directory", "session",
+    "stream_template", "stream_template_string", "stream_with_context", "url_for",
+]  # fmt: skip
+
+BATTERIES = ["hipflask.forms", "hipflask.auth", "hipflask.db", "wtforms", "sqlalchemy", "jinja2"]
+HEAVY = [*BATTERIES, "blinker", "click", "itsdangerous"]
+
+
+def test_all_is_sorted_and_unique() -> None:
+    assert hipflask.__all__ == sorted(set(hipflask.__all__))
+
+
+def test_every_name_in_all_resolves() -> None:
+    for name in hipflask.__all__:
+        assert getattr(hipflask, name) is not None, name
+
+
+def test_flask_names_exist() -> None:
+    missing = [name for name in FLASK_NAMES if name not in hipflask.__all__]
+    assert missing == []
+
+
+def test_import_is_lean_and_core_never_imports_batteries() -> None:
+    code = (
+        "import sys, hipflask\n"
+        "from hipflask import App\n"
+        "app = App('probe')\n"
+        "app.add_url_rule('/', 'i', lambda: {'a': 1})\n"
+        "client_environ = {'REQUEST_METHOD': 'GET', 'PATH_INFO': '/', 'wsgi.input': None}\n"
+        "list(app(client_environ, lambda s, h: None))\n"
+        f"heavy = [m for m in {HEAVY!r} if m in sys.modules]\n"
+        "print(heavy)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]"

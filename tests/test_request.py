@@ -1,0 +1,288 @@
+"""Request: lazy views over the environ, bodies, limits and malformed input."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+
+from hipflask import App, request
+from hipflask.request import Request, json_depth_exceeds
+
+
+@pytest.fixture
+def app() -> App:
+    app = App(__name__)
+    app.config["TESTING"] = True
+    return app
+
+
+def _environ(**overrides: object) -> dict[str, object]:
+    environ: dict[str, object] = {
+        "REQUEST_METHOD": "GET",
+        "SCRIPT_NAME": "",
+        "PATH_INFO": "/",
+        "QUERY_STRING": "",
+        "SERVER_NAME": "localhost",
+        "SERVER_PORT": "80",
+        "wsgi.url_scheme": "http",
+        "wsgi.input": io.BytesIO(b""),
+    }
+    environ.update(overrides)
+    return environ
+
+
+def test_url_parts() -> None:
+    req = Request(
+        _environ(
+            SCRIPT_NAME="/app",
+            PATH_INFO="/user/" + "é".encode().decode("latin-1"),
+            QUERY_STRING="a=1&b=2",
+            HTTP_HOST="example.com:8080",
+        )
+    )
+    assert req.path == "/user/é"
+    assert req.script_root == "/app"
+    assert req.full_path == "/user/é?a=1&b=2"
+    assert req.host == "example.com:8080"
+    assert req.url_root == "http://example.com:8080/app/"
+    assert req.base_url == "http://example.com:8080/app/user/%C3%A9"
+    assert req.url == "http://example.com:8080/app/user/%C3%A9?a=1&b=2"
+    assert req.scheme == "http"
+    assert req.is_secure is False
+
+
+def test_host_falls_back_to_server_name() -> None:
+    assert Request(_environ(SERVER_PORT="8000")).host == "localhost:8000"
+    assert (
+        Request(_environ(**{"wsgi.url_scheme": "https", "SERVER_PORT": "443"})).host == "localhost"
+    )
+
+
+def test_nothing_is_parsed_until_asked() -> None:
+    req = Request(_environ(QUERY_STRING="a=1", HTTP_COOKIE="c=1"))
+    assert "args" not in req.__dict__
+    assert "cookies" not in req.__dict__
+    assert req.args["a"] == "1"
+    assert "args" in req.__dict__
+    assert "cookies" not in req.__dict__
+
+
+def test_args_multi_values_and_missing_key_is_400(app: App) -> None:
+    @app.route("/")
+    def index() -> str:
+        return ",".join(request.args.getlist("tag")) + "|" + request.args["q"]
+
+    client = app.test_client()
+    assert client.get("/?tag=a&tag=b&q=x").data == b"a,b|x"
+    assert client.get("/?tag=a").status_code == 400
+
+
+def test_form_urlencoded_and_values(app: App) -> None:
+    @app.route("/", methods=["POST"])
+    def index() -> str:
+        return f"{request.form['name']} {request.values['q']} {request.values['name']}"
+
+    response = app.test_client().post("/?q=1", data={"name": "alice"})
+    assert response.data == b"alice 1 alice"
+
+
+def test_file_upload(app: App) -> None:
+    @app.route("/upload", methods=["POST"])
+    def upload() -> str:
+        storage = request.files["doc"]
+        return f"{storage.filename}:{storage.content_type}:{storage.read().decode()}"
+
+    response = app.test_client().post(
+        "/upload", data={"doc": (io.BytesIO(b"content"), "a.txt", "text/plain")}
+    )
+    assert response.data == b"a.txt:text/plain:content"
+
+
+def test_json_body(app: App) -> None:
+    @app.route("/", methods=["POST"])
+    def index() -> dict[str, object]:
+        return {"got": request.json, "is_json": request.is_json}
+
+    client = app.test_client()
+    assert client.post("/", json={"a": [1, 2]}).json == {"got": {"a": [1, 2]}, "is_json": True}
+    assert client.post("/", data="{bad", content_type="application/json").status_code == 400
+    assert client.post("/", data="{}", content_type="text/plain").status_code == 415
+
+
+def test_get_json_force_and_silent(app: App) -> None:
+    @app.route("/", methods=["POST"])
+    def index() -> dict[str, object]:
+        return {
+            "forced": request.get_json(force=True, silent=True),
+            "silent": request.get_json(silent=True),
+        }
+
+    response = app.test_client().post("/", data='{"a": 1}', content_type="text/plain")
+    assert response.json == {"forced": {"a": 1}, "silent": None}
+
+
+def test_deeply_nested_json_is_400_not_500(app: App) -> None:
+    @app.route("/", methods=["POST"])
+    def index() -> str:
+        return str(request.json)
+
+    body = "[" * 100_000 + "]" * 100_000
+    response = app.test_client().post("/", data=body, content_type="application/json")
+    assert response.status_code == 400
+    nested_ok = "[" * 50 + "]" * 50
+    assert (
+        app.test_client().post("/", data=nested_ok, content_type="application/json").status_code
+        == 200
+    )
+
+
+def test_json_depth_check_ignores_brackets_in_strings() -> None:
+    assert not json_depth_exceeds(json.dumps({"s": "[" * 500}).encode(), 10)
+    assert json_depth_exceeds(b"[" * 11 + b"]" * 11, 10)
+    assert not json_depth_exceeds(b"[" * 10 + b"]" * 10, 10)
+
+
+def test_get_data_and_data(app: App) -> None:
+    @app.route("/", methods=["POST"])
+    def index() -> str:
+        return f"{request.get_data(as_text=True)}|{request.data!r}"
+
+    assert app.test_client().post("/", data=b"raw", content_type="text/plain").data == b"raw|b'raw'"
+
+
+def test_headers_case_insensitive_and_metadata(app: App) -> None:
+    @app.route("/", methods=["POST"])
+    def index() -> dict[str, object]:
+        return {
+            "ua": request.user_agent,
+            "ua_string": request.user_agent.string,
+            "x": request.headers.get("x-custom"),
+            "mimetype": request.mimetype,
+            "params": request.mimetype_params,
+            "length": request.content_length,
+            "remote": request.remote_addr,
+            "best": request.accept_mimetypes.best_match(["text/html", "application/json"]),
+        }
+
+    response = app.test_client().post(
+        "/",
+        data="x",
+        headers={
+            "User-Agent": "agent/1.0",
+            "X-Custom": "v",
+            "Content-Type": "text/plain; charset=utf-8",
+            "Accept": "application/json, text/html;q=0.5",
+        },
+    )
+    assert response.json == {
+        "ua": "agent/1.0",
+        "ua_string": "agent/1.0",
+        "x": "v",
+        "mimetype": "text/plain",
+        "params": {"charset": "utf-8"},
+        "length": 1,
+        "remote": "127.0.0.1",
+        "best": "application/json",
+    }
+
+
+def test_endpoint_blueprint_and_view_args(app: App) -> None:
+    @app.route("/item/<int:item_id>")
+    def item(item_id: int) -> dict[str, object]:
+        return {"endpoint": request.endpoint, "bp": request.blueprint, "args": request.view_args}
+
+    assert app.test_client().get("/item/3").json == {
+        "endpoint": "item",
+        "bp": None,
+        "args": {"item_id": 3},
+    }
+
+
+class TestLimits:
+    """SECURITY.md #6-#10: malformed or oversized input is a 4xx, never a 500."""
+
+    @pytest.fixture
+    def echo(self, app: App) -> App:
+        app.config["PROPAGATE_EXCEPTIONS"] = False
+
+        @app.route("/", methods=["GET", "POST"])
+        def index() -> str:
+            return f"{len(request.form)} {len(request.args)} {len(request.get_data())}"
+
+        return app
+
+    @pytest.mark.parametrize("length", ["-1", "+5", "1e3", "5, 5", "abc", "٣"])
+    def test_bad_content_length(self, echo: App, length: str) -> None:
+        environ = _environ(REQUEST_METHOD="POST", CONTENT_LENGTH=length, CONTENT_TYPE="text/plain")
+        status = _call(echo, environ)
+        assert status.startswith("400")
+
+    def test_body_over_max_content_length_is_413_unread(self, echo: App) -> None:
+        echo.config["MAX_CONTENT_LENGTH"] = 100
+
+        class Exploding(io.BytesIO):
+            def read(self, *args: object) -> bytes:  # type: ignore[override]
+                raise AssertionError("body must not be read")
+
+        environ = _environ(
+            REQUEST_METHOD="POST",
+            CONTENT_LENGTH="1000",
+            CONTENT_TYPE="application/x-www-form-urlencoded",
+            **{"wsgi.input": Exploding()},
+        )
+        assert _call(echo, environ).startswith("413")
+
+    def test_many_query_parameters_is_413(self, echo: App) -> None:
+        query = "&".join(f"k{i}=v" for i in range(100_000))
+        assert echo.test_client().get(f"/?{query}").status_code == 413
+
+    def test_many_form_fields_is_413(self, echo: App) -> None:
+        body = "&".join(f"k{i}=v" for i in range(100_000))
+        response = echo.test_client().post(
+            "/", data=body, content_type="application/x-www-form-urlencoded"
+        )
+        assert response.status_code == 413
+
+    @pytest.mark.parametrize("path", ["/\xff", "/\xc0\xaf"])
+    def test_invalid_utf8_path_is_400(self, echo: App, path: str) -> None:
+        assert _call(echo, _environ(PATH_INFO=path)).startswith("400")
+
+    @pytest.mark.parametrize("path", ["/a/b", "//a", "/..", "/a%2fb"])
+    def test_odd_paths_are_404(self, echo: App, path: str) -> None:
+        assert _call(echo, _environ(PATH_INFO=path)).startswith("404")
+
+    def test_invalid_percent_encoding_in_query_is_best_effort(self, echo: App) -> None:
+        assert _call(echo, _environ(QUERY_STRING="a=%ff%zz&b")).startswith("200")
+
+    def test_chunked_body_over_limit_is_413(self, echo: App) -> None:
+        echo.config["MAX_CONTENT_LENGTH"] = 10
+        environ = _environ(
+            REQUEST_METHOD="POST",
+            CONTENT_TYPE="text/plain",
+            **{"wsgi.input": io.BytesIO(b"x" * 100), "wsgi.input_terminated": True},
+        )
+        assert _call(echo, environ).startswith("413")
+
+    def test_short_body_does_not_hang(self, echo: App) -> None:
+        environ = _environ(
+            REQUEST_METHOD="POST",
+            CONTENT_LENGTH="100",
+            CONTENT_TYPE="text/plain",
+            **{"wsgi.input": io.BytesIO(b"only this")},
+        )
+        assert _call(echo, environ).startswith("200")
+
+
+def _call(app: App, environ: dict[str, object]) -> str:
+    statuses: list[str] = []
+
+    def start_response(
+        status: str, headers: list[tuple[str, str]], exc_info: object = None
+    ) -> None:
+        statuses.append(status)
+
+    body = app(environ, start_response)
+    b"".join(body)
+    return statuses[0]

@@ -1,0 +1,149 @@
+"""Response: bodies, status, headers, cookies, redirects and the WSGI call."""
+
+from __future__ import annotations
+
+import pytest
+
+from hipflask import App, Response, make_response, redirect
+
+
+def _wsgi(response: Response, method: str = "GET") -> tuple[str, list[tuple[str, str]], bytes]:
+    captured: list[object] = []
+
+    def start_response(status: str, headers: list[tuple[str, str]]) -> None:
+        captured.extend([status, headers])
+
+    body = response({"REQUEST_METHOD": method}, start_response)
+    data = b"".join(body)
+    getattr(body, "close", lambda: None)()
+    return captured[0], captured[1], data  # type: ignore[return-value]
+
+
+def test_defaults() -> None:
+    response = Response("héllo")
+    assert response.status_code == 200
+    assert response.status == "200 OK"
+    assert response.mimetype == "text/html"
+    assert response.content_length == len("héllo".encode())
+    assert response.get_data(as_text=True) == "héllo"
+
+
+def test_status_forms() -> None:
+    assert Response(status=404).status == "404 Not Found"
+    assert Response(status="201 CREATED").status_code == 201
+    unknown = Response(status=599)
+    assert unknown.status == "599 UNKNOWN"
+    with pytest.raises(ValueError, match="code"):
+        Response(status="nope")
+
+
+def test_mimetype_and_content_type() -> None:
+    assert Response("{}", mimetype="application/json").content_type == "application/json"
+    assert Response("x", mimetype="text/plain").content_type == "text/plain; charset=utf-8"
+    assert Response("x", content_type="text/csv").content_type == "text/csv"
+
+
+def test_multi_valued_headers() -> None:
+    response = Response("x", headers=[("X-A", "1"), ("X-A", "2")])
+    assert response.headers.getlist("X-A") == ["1", "2"]
+    status, headers, body = _wsgi(response)
+    assert status == "200 OK"
+    assert [v for k, v in headers if k == "X-A"] == ["1", "2"]
+    assert body == b"x"
+
+
+def test_set_data_updates_length() -> None:
+    response = Response("x")
+    response.data = b"longer"
+    assert response.headers["Content-Length"] == "6"
+
+
+def test_head_and_304_send_no_body() -> None:
+    assert _wsgi(Response("body"), "HEAD")[2] == b""
+    assert _wsgi(Response("body", 304))[2] == b""
+
+
+def test_streamed_body_and_close() -> None:
+    closed: list[bool] = []
+
+    def generate():  # type: ignore[no-untyped-def]
+        try:
+            yield "a"
+            yield "b"
+        finally:
+            closed.append(True)
+
+    response = Response(generate())
+    assert response.is_streamed
+    response.call_on_close(lambda: closed.append(False))
+    assert _wsgi(response)[2] == b"ab"
+    assert closed == [True, False]
+
+
+@pytest.mark.parametrize("value", ["a\r\nb", "a\nb", "a\rb"])
+def test_crlf_in_header_value_is_refused(value: str) -> None:
+    response = Response()
+    with pytest.raises(ValueError):
+        response.headers["X-Test"] = value
+
+
+def test_set_and_delete_cookie() -> None:
+    response = Response()
+    response.set_cookie("theme", "dark", max_age=60, httponly=True, samesite="Lax")
+    response.delete_cookie("old")
+    cookies = response.headers.getlist("Set-Cookie")
+    assert cookies[0].startswith("theme=dark;")
+    assert "Max-Age=60" in cookies[0]
+    assert "HttpOnly" in cookies[0]
+    assert "SameSite=Lax" in cookies[0]
+    assert cookies[1].startswith("old=;")
+    assert "Max-Age=0" in cookies[1]
+    assert "Expires=Thu, 01 Jan 1970 00:00:00 GMT" in cookies[1]
+
+
+@pytest.mark.parametrize("name", ["a;b", "a\r\nb", "a b", ""])
+def test_illegal_cookie_names_are_refused(name: str) -> None:
+    with pytest.raises(ValueError):
+        Response().set_cookie(name, "v")
+
+
+def test_redirect() -> None:
+    app = App(__name__)
+    with app.app_context():
+        response = redirect("/target")
+    assert response.status_code == 302
+    assert response.location == "/target"
+    assert b'href="/target"' in response.data
+    assert redirect("/moved", 301).status_code == 301
+
+
+@pytest.mark.parametrize(
+    ("target", "location"),
+    [
+        ("/a\r\nSet-Cookie: x=1", "/a%0D%0ASet-Cookie:%20x=1"),
+        ("/é", "/%C3%A9"),
+        ('/"><script>', "/%22%3E%3Cscript%3E"),
+    ],
+)
+def test_redirect_encodes_dangerous_characters(target: str, location: str) -> None:
+    response = redirect(target)
+    assert response.headers["Location"] == location
+    assert b"<script>" not in response.data
+
+
+def test_make_response_forms() -> None:
+    app = App(__name__)
+    with app.test_request_context():
+        assert make_response().status_code == 200
+        assert make_response("x", 404).status_code == 404
+        response = make_response("x", 201, {"X-A": "1"})
+        assert (response.status_code, response.headers["X-A"]) == (201, "1")
+        assert make_response({"a": 1}).json == {"a": 1}
+
+
+def test_vary_on_adds_once() -> None:
+    response = Response()
+    response.vary_on("Cookie")
+    response.vary_on("cookie")
+    response.vary_on("Accept")
+    assert response.headers["Vary"] == "Cookie, Accept"
