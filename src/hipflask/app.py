@@ -493,7 +493,9 @@ class App(Scaffold):
                 request.path, request.method, self._subdomain(request)
             )
         except RequestRedirect as exc:
-            target = request.script_root + exc.new_url
+            target = exc.new_url
+            if "://" not in target:
+                target = request.script_root + target
             if request.query_string:
                 target = f"{target}?{request.query_string.decode('latin-1')}"
             request.routing_exception = RequestRedirect(target)

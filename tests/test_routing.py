@@ -1,0 +1,749 @@
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from hipflask.exceptions import MethodNotAllowed, NotFound, RequestRedirect
+from hipflask.routing import (
+    DEFAULT_CONVERTERS,
+    AnyConverter,
+    BaseConverter,
+    BuildError,
+    FloatConverter,
+    IntegerConverter,
+    Map,
+    PathConverter,
+    Rule,
+    UnicodeConverter,
+    UUIDConverter,
+    ValidationError,
+)
+
+
+def make_map(*rules: Rule, **options: Any) -> Map:
+    return Map(rules, **options)
+
+
+def endpoint_for(url_map: Map, path: str, method: str = "GET") -> str | None:
+    return url_map.match(path, method)[0].endpoint
+
+
+def redirect_target(url_map: Map, path: str, method: str = "GET") -> str:
+    with pytest.raises(RequestRedirect) as info:
+        url_map.match(path, method)
+    return info.value.new_url
+
+
+class ListConverter(BaseConverter):
+    def to_python(self, value: str) -> list[str]:
+        return value.split(",")
+
+    def to_url(self, value: Any) -> str:
+        return ",".join(super(ListConverter, self).to_url(item) for item in value)
+
+
+class EvenConverter(BaseConverter):
+    regex = "[0-9]+"
+
+    def to_python(self, value: str) -> int:
+        if int(value) % 2:
+            raise ValidationError(value)
+        return int(value)
+
+
+# -- converters ----------------------------------------------------------------------------
+
+
+def test_default_converters_have_werkzeug_names() -> None:
+    assert {
+        "default": UnicodeConverter,
+        "string": UnicodeConverter,
+        "any": AnyConverter,
+        "path": PathConverter,
+        "int": IntegerConverter,
+        "float": FloatConverter,
+        "uuid": UUIDConverter,
+    } == DEFAULT_CONVERTERS
+
+
+def test_string_converter_matches_one_segment() -> None:
+    url_map = make_map(Rule("/user/<name>", endpoint="profile"))
+    assert url_map.match("/user/Éléonore")[1] == {"name": "Éléonore"}
+    with pytest.raises(NotFound):
+        url_map.match("/user/a/b")
+    with pytest.raises(NotFound):
+        url_map.match("/user/")
+
+
+def test_string_converter_length_arguments() -> None:
+    url_map = make_map(
+        Rule("/code/<string(length=2):code>", endpoint="code"),
+        Rule("/name/<string(minlength=2, maxlength=3):name>", endpoint="name"),
+    )
+    assert url_map.match("/code/fr")[1] == {"code": "fr"}
+    assert url_map.match("/name/abc")[1] == {"name": "abc"}
+    for path in ("/code/f", "/code/fra", "/name/a", "/name/abcd"):
+        with pytest.raises(NotFound):
+            url_map.match(path)
+
+
+def test_int_converter() -> None:
+    url_map = make_map(Rule("/post/<int:post_id>", endpoint="post"))
+    assert url_map.match("/post/42")[1] == {"post_id": 42}
+    for path in ("/post/-1", "/post/4.2", "/post/x", "/post/\u0661", "/post/1_0", "/post/ 1"):
+        with pytest.raises(NotFound):
+            url_map.match(path)
+    assert url_map.build("post", {"post_id": 7}) == "/post/7"
+    with pytest.raises(BuildError, match="converter refused"):
+        url_map.build("post", {"post_id": "seven"})
+
+
+def test_int_converter_refuses_too_many_digits_with_a_404() -> None:
+    url_map = make_map(Rule("/post/<int:post_id>", endpoint="post"))
+    with pytest.raises(NotFound):
+        url_map.match("/post/" + "9" * 10_000)
+
+
+def test_signed_int_and_bounds() -> None:
+    url_map = make_map(
+        Rule("/delta/<int(signed=True):delta>", endpoint="delta"),
+        Rule("/page/<int(min=1, max=10):page>", endpoint="page"),
+    )
+    assert url_map.match("/delta/-5")[1] == {"delta": -5}
+    assert url_map.match("/delta/5")[1] == {"delta": 5}
+    assert url_map.match("/page/10")[1] == {"page": 10}
+    for path in ("/page/0", "/page/11", "/page/-1"):
+        with pytest.raises(NotFound):
+            url_map.match(path)
+
+
+def test_int_fixed_digits_matches_and_pads() -> None:
+    url_map = make_map(Rule("/year/<int(fixed_digits=4):year>", endpoint="year"))
+    assert url_map.match("/year/0999")[1] == {"year": 999}
+    with pytest.raises(NotFound):
+        url_map.match("/year/999")
+    assert url_map.build("year", {"year": 42}) == "/year/0042"
+
+
+def test_float_converter() -> None:
+    url_map = make_map(
+        Rule("/price/<float:price>", endpoint="price"),
+        Rule("/temp/<float(signed=True, max=60.0):temp>", endpoint="temp"),
+    )
+    assert url_map.match("/price/1.5")[1] == {"price": 1.5}
+    assert url_map.match("/temp/-3.5")[1] == {"temp": -3.5}
+    for path in ("/price/1", "/price/-1.5", "/temp/60.5", "/price/1e5"):
+        with pytest.raises(NotFound):
+            url_map.match(path)
+    assert url_map.build("price", {"price": 2.25}) == "/price/2.25"
+
+
+def test_uuid_converter() -> None:
+    url_map = make_map(Rule("/item/<uuid:item_id>", endpoint="item"))
+    value = uuid.UUID("12345678-1234-5678-1234-567812345678")
+    assert url_map.match("/item/12345678-1234-5678-1234-567812345678")[1] == {"item_id": value}
+    assert url_map.match("/item/12345678-1234-5678-1234-56781234567A")[1]["item_id"] == uuid.UUID(
+        "12345678-1234-5678-1234-56781234567a"
+    )
+    with pytest.raises(NotFound):
+        url_map.match("/item/12345678123456781234567812345678")
+    with pytest.raises(BuildError, match="converter refused"):
+        url_map.build("item", {"item_id": "nope"})
+    assert url_map.build("item", {"item_id": value}) == f"/item/{value}"
+
+
+def test_any_converter() -> None:
+    url_map = make_map(Rule('/<any(about, help, "c d"):page>', endpoint="page"))
+    assert url_map.match("/about")[1] == {"page": "about"}
+    assert url_map.match("/c d")[1] == {"page": "c d"}
+    with pytest.raises(NotFound):
+        url_map.match("/abouthelp")
+    assert url_map.build("page", {"page": "c d"}) == "/c%20d"
+    with pytest.raises(BuildError, match="refused"):
+        url_map.build("page", {"page": "other"})
+
+
+def test_path_converter_spans_slashes_and_builds_them() -> None:
+    url_map = make_map(Rule("/files/<path:filename>", endpoint="files"))
+    assert url_map.match("/files/a/b/c.txt")[1] == {"filename": "a/b/c.txt"}
+    assert url_map.match("/files/a\nb")[1] == {"filename": "a\nb"}
+    with pytest.raises(NotFound):
+        url_map.match("/files//etc/passwd")
+    assert url_map.build("files", {"filename": "a b/ü.txt"}) == "/files/a%20b/%C3%BC.txt"
+
+
+def test_custom_converter_round_trips() -> None:
+    url_map = Map()
+    url_map.converters["list"] = ListConverter
+    url_map.add(Rule("/tags/<list:tags>", endpoint="tags"))
+    assert url_map.match("/tags/a,b,c")[1] == {"tags": ["a", "b", "c"]}
+    assert url_map.build("tags", {"tags": ["x", "y z"]}) == "/tags/x,y%20z"
+
+
+def test_converters_given_to_the_map() -> None:
+    url_map = Map([Rule("/n/<even:n>", endpoint="even")], converters={"even": EvenConverter})
+    assert url_map.match("/n/4")[1] == {"n": 4}
+    with pytest.raises(NotFound):
+        url_map.match("/n/3")
+
+
+def test_validation_error_falls_through_to_the_next_rule() -> None:
+    url_map = make_map(
+        Rule("/n/<even:n>", endpoint="even"),
+        Rule("/n/<int:n>", endpoint="odd"),
+        converters={"even": EvenConverter},
+    )
+    assert endpoint_for(url_map, "/n/4") == "even"
+    assert endpoint_for(url_map, "/n/3") == "odd"
+
+
+def test_converter_regex_may_hold_groups() -> None:
+    class PairConverter(BaseConverter):
+        regex = "([a-z])-([a-z])"
+
+    url_map = make_map(
+        Rule("/a/<pair:left>/<int:n>", endpoint="pair"),
+        Rule("/b/<int:n>", endpoint="b"),
+        converters={"pair": PairConverter},
+    )
+    assert url_map.match("/a/x-y/3")[1] == {"left": "x-y", "n": 3}
+    assert url_map.match("/b/4")[1] == {"n": 4}
+
+
+def test_converter_regex_with_named_groups_is_refused() -> None:
+    class NamedConverter(BaseConverter):
+        regex = "(?P<x>[a-z]+)"
+
+    with pytest.raises(ValueError, match="named groups"):
+        make_map(Rule("/<named:x>"), converters={"named": NamedConverter})
+
+
+def test_part_isolating_follows_the_regex() -> None:
+    class SlashConverter(BaseConverter):
+        regex = "[a-z/]+"
+
+    assert SlashConverter.part_isolating is False
+    assert UnicodeConverter.part_isolating is True
+    assert PathConverter.part_isolating is False
+
+
+# -- rules ---------------------------------------------------------------------------------
+
+
+def test_rule_attributes() -> None:
+    rule = Rule(
+        "/user/<int:user_id>/<name>",
+        endpoint="profile",
+        methods=["get", "post"],
+        defaults={"tab": "home"},
+        subdomain="api",
+    )
+    assert rule.rule == "/user/<int:user_id>/<name>"
+    assert str(rule) == rule.rule
+    assert rule.endpoint == "profile"
+    assert rule.methods == frozenset({"GET", "HEAD", "POST"})
+    assert rule.arguments == {"user_id", "name"}
+    assert rule.defaults == {"tab": "home"}
+    assert rule.subdomain == "api"
+    assert rule.map is None
+    url_map = make_map(rule)
+    assert rule.map is url_map
+    assert rule.strict_slashes is True
+
+
+def test_rule_methods_none_means_every_method() -> None:
+    url_map = make_map(Rule("/any", endpoint="any"))
+    assert url_map.match("/any", "PATCH")[0].methods is None
+    assert url_map.match("/any", "BREW")[0].endpoint == "any"
+
+
+def test_rule_repr() -> None:
+    assert repr(Rule("/user/<name>", endpoint="profile", methods=["GET"])) == (
+        "<Rule '/user/<name>' (GET, HEAD) -> profile>"
+    )
+    assert repr(Rule("/", endpoint="index")) == "<Rule '/' -> index>"
+
+
+def test_methods_as_a_string_is_refused() -> None:
+    with pytest.raises(TypeError, match="iterable of strings"):
+        Rule("/", methods="GET")
+
+
+@pytest.mark.parametrize(
+    ("string", "message"),
+    [
+        ("user/<name>", "must start with a slash"),
+        ("/<int:>", "Malformed"),
+        ("/<name", "Malformed"),
+        ("/name>", "Malformed"),
+        ("/<>", "Malformed"),
+        ("/<1x>", "Malformed"),
+        ("/<int:a b>", "Malformed"),
+        ("/<a>/<int:a>", "'a' twice"),
+    ],
+)
+def test_bad_rule_syntax_is_refused(string: str, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        Rule(string)
+
+
+@pytest.mark.parametrize(
+    ("string", "message"),
+    [
+        ("/<nope:x>", "unknown converter 'nope'"),
+        ("/<int(bogus=1):x>", "Bad arguments for the converter 'int'"),
+        ("/<any():x>", "at least one item"),
+        ("/<any(a, b=1, c):x>", "Positional converter argument after a keyword"),
+        ("/<any(a-b):x>", "Cannot parse the converter argument"),
+        ("/<any('a):x>", "Cannot parse the converter argument"),
+    ],
+)
+def test_bad_converters_are_refused_at_registration(string: str, message: str) -> None:
+    url_map = Map()
+    with pytest.raises(ValueError, match=message):
+        url_map.add(Rule(string))
+    assert len(url_map) == 0
+
+
+def test_converter_arguments_are_python_literals_or_bare_names() -> None:
+    url_map = make_map(
+        Rule('/<any(class, help.me, 1, "it\'s"):page>', endpoint="page"),
+        Rule("/n/<int(signed=True, min=-3, max=None):n>", endpoint="n"),
+    )
+    converter = next(url_map.iter_rules("page"))._converters["page"]
+    assert isinstance(converter, AnyConverter)
+    assert converter.items == ("class", "help.me", "1", "it's")
+    assert url_map.match("/n/-3")[1] == {"n": -3}
+
+
+def test_a_rule_binds_to_one_map() -> None:
+    rule = Rule("/", endpoint="index")
+    make_map(rule)
+    with pytest.raises(RuntimeError, match="already bound"):
+        make_map(rule)
+
+
+def test_redirect_to_with_placeholders() -> None:
+    url_map = make_map(
+        Rule("/old/<int:post_id>", endpoint="old", redirect_to="/post/<post_id>"),
+        Rule("/legacy", redirect_to="about"),
+    )
+    assert redirect_target(url_map, "/old/5") == "/post/5"
+    assert redirect_target(url_map, "/legacy") == "/about"
+    with pytest.raises(ValueError, match="unknown values"):
+        make_map(Rule("/x", redirect_to="/<missing>"))
+
+
+# -- the map and matching ------------------------------------------------------------------
+
+
+def test_map_iterates_in_registration_order() -> None:
+    rules = [
+        Rule("/b/<x>", endpoint="b"),
+        Rule("/a", endpoint="a"),
+        Rule("/a/<int:x>", endpoint="a"),
+    ]
+    url_map = make_map(*rules)
+    assert list(url_map) == rules
+    assert list(url_map.iter_rules()) == rules
+    assert list(url_map.iter_rules("a")) == rules[1:]
+    assert list(url_map.iter_rules("missing")) == []
+    assert len(url_map) == 3
+
+
+def test_static_text_is_literal_not_a_regex() -> None:
+    url_map = make_map(Rule("/v1.0/<name>", endpoint="v1"), Rule("/a+b", endpoint="plus"))
+    assert endpoint_for(url_map, "/v1.0/x") == "v1"
+    assert endpoint_for(url_map, "/a+b") == "plus"
+    for path in ("/v1x0/x", "/aab"):
+        with pytest.raises(NotFound):
+            url_map.match(path)
+
+
+def test_rules_added_after_matching_are_found() -> None:
+    url_map = make_map(Rule("/a", endpoint="a"))
+    assert endpoint_for(url_map, "/a") == "a"
+    url_map.add(Rule("/b/<int:n>", endpoint="b"))
+    url_map.add(Rule("/c", endpoint="c"))
+    assert endpoint_for(url_map, "/b/1") == "b"
+    assert endpoint_for(url_map, "/c") == "c"
+
+
+def test_defaults_are_merged_under_the_view_args() -> None:
+    url_map = make_map(
+        Rule("/users/", endpoint="users", defaults={"page": 1}),
+        Rule("/users/page/<int:page>", endpoint="users", defaults={"sort": "name"}),
+    )
+    assert url_map.match("/users/")[1] == {"page": 1}
+    assert url_map.match("/users/page/3")[1] == {"page": 3, "sort": "name"}
+    rule, values = url_map.match("/users/")
+    values["page"] = 2
+    assert rule.defaults == {"page": 1}
+
+
+def test_head_is_allowed_when_get_is() -> None:
+    url_map = make_map(Rule("/a", endpoint="a", methods=["GET"]))
+    assert endpoint_for(url_map, "/a", "HEAD") == "a"
+    assert endpoint_for(url_map, "/a", "head") == "a"
+
+
+def test_method_not_allowed_carries_the_union_of_allowed_methods() -> None:
+    url_map = make_map(
+        Rule("/items", endpoint="list", methods=["GET"]),
+        Rule("/items", endpoint="create", methods=["POST"]),
+        Rule("/items/<int:item_id>", endpoint="show", methods=["GET"]),
+        Rule("/items/<item_slug>", endpoint="update", methods=["PUT"]),
+    )
+    with pytest.raises(MethodNotAllowed) as info:
+        url_map.match("/items", "DELETE")
+    assert info.value.valid_methods == ["GET", "HEAD", "POST"]
+    with pytest.raises(MethodNotAllowed) as info:
+        url_map.match("/items/3", "DELETE")
+    assert info.value.valid_methods == ["GET", "HEAD", "PUT"]
+    assert url_map.allowed_methods("/items/3") == {"GET", "HEAD", "PUT"}
+    assert url_map.allowed_methods("/items/x") == {"PUT"}
+    assert url_map.allowed_methods("/nothing") == set()
+
+
+def test_a_later_rule_with_the_right_method_wins_over_405() -> None:
+    url_map = make_map(
+        Rule("/user/new", endpoint="new", methods=["GET"]),
+        Rule("/user/<name>", endpoint="rename", methods=["POST"]),
+    )
+    assert endpoint_for(url_map, "/user/new", "POST") == "rename"
+
+
+def test_method_table_on_a_shared_pattern() -> None:
+    url_map = make_map(
+        Rule("/items/<int:item_id>", endpoint="show", methods=["GET"]),
+        Rule("/items/<int:item_id>", endpoint="delete", methods=["DELETE"]),
+        Rule("/items/<int:id>", endpoint="replace", methods=["PUT"]),
+        Rule("/items/<int:item_id>", endpoint="fallback"),
+    )
+    router = url_map._compile()
+    assert len(router.alternatives) == 1
+    assert endpoint_for(url_map, "/items/1") == "show"
+    assert endpoint_for(url_map, "/items/1", "DELETE") == "delete"
+    assert url_map.match("/items/1", "PUT") == (list(url_map)[2], {"id": 1})
+    assert endpoint_for(url_map, "/items/1", "PATCH") == "fallback"
+
+
+def test_subdomains() -> None:
+    url_map = make_map(
+        Rule("/", endpoint="api_index", subdomain="api"),
+        Rule("/", endpoint="index"),
+        Rule("/u/<name>", endpoint="api_user", subdomain="api"),
+        Rule("/u/<name>", endpoint="user"),
+    )
+    assert url_map.match("/", subdomain="api")[0].endpoint == "api_index"
+    assert url_map.match("/", subdomain="")[0].endpoint == "index"
+    assert url_map.match("/u/a", subdomain="")[0].endpoint == "user"
+    assert url_map.match("/u/a", subdomain="api")[0].endpoint == "api_user"
+    assert url_map.match("/u/a")[0].endpoint == "api_user"
+    with pytest.raises(NotFound):
+        url_map.match("/", subdomain="www")
+
+
+# -- slashes -------------------------------------------------------------------------------
+
+
+def test_missing_trailing_slash_redirects() -> None:
+    url_map = make_map(
+        Rule("/projects/", endpoint="projects"),
+        Rule("/projects/<int:n>/", endpoint="project"),
+        Rule("/", endpoint="index"),
+    )
+    assert redirect_target(url_map, "/projects") == "/projects/"
+    assert redirect_target(url_map, "/projects/3") == "/projects/3/"
+    assert redirect_target(url_map, "") == "/"
+    assert endpoint_for(url_map, "/projects/") == "projects"
+
+
+def test_extra_trailing_slash_is_a_404() -> None:
+    url_map = make_map(Rule("/about", endpoint="about"), Rule("/u/<name>", endpoint="user"))
+    for path in ("/about/", "/u/a/"):
+        with pytest.raises(NotFound):
+            url_map.match(path)
+
+
+def test_exact_rule_beats_the_slash_redirect() -> None:
+    url_map = make_map(Rule("/a/", endpoint="slash"), Rule("/a", endpoint="bare"))
+    assert endpoint_for(url_map, "/a") == "bare"
+    assert endpoint_for(url_map, "/a/") == "slash"
+
+
+def test_static_slash_redirect_beats_a_dynamic_match() -> None:
+    url_map = make_map(Rule("/<name>", endpoint="page"), Rule("/projects/", endpoint="projects"))
+    assert redirect_target(url_map, "/projects") == "/projects/"
+    assert endpoint_for(url_map, "/other") == "page"
+
+
+def test_slash_redirect_needs_a_fitting_method() -> None:
+    url_map = make_map(
+        Rule("/a/", endpoint="a", methods=["GET"]),
+        Rule("/b", endpoint="b_post", methods=["POST"]),
+        Rule("/b/", endpoint="b", methods=["GET"]),
+    )
+    with pytest.raises(NotFound):
+        url_map.match("/a", "POST")
+    assert redirect_target(url_map, "/b", "GET") == "/b/"
+
+
+def test_non_strict_rules_match_both_ways() -> None:
+    url_map = make_map(
+        Rule("/dir/", endpoint="dir", strict_slashes=False),
+        Rule("/file", endpoint="file", strict_slashes=False),
+        Rule("/u/<name>", endpoint="user", strict_slashes=False),
+    )
+    assert endpoint_for(url_map, "/dir") == "dir"
+    assert endpoint_for(url_map, "/dir/") == "dir"
+    assert endpoint_for(url_map, "/file/") == "file"
+    assert url_map.match("/u/a/") == (list(url_map)[2], {"name": "a"})
+    non_strict_map = make_map(Rule("/dir/", endpoint="dir"), strict_slashes=False)
+    assert endpoint_for(non_strict_map, "/dir") == "dir"
+
+
+def test_slash_redirect_target_is_encoded() -> None:
+    url_map = make_map(Rule("/<path:p>/", endpoint="p"), Rule("/<a>/<b>/", endpoint="ab"))
+    assert redirect_target(url_map, "/a b?c#d") == "/a%20b%3Fc%23d/"
+    assert redirect_target(url_map, "/ü/x\r\nSet-Cookie: a") == "/%C3%BC/x%0D%0ASet-Cookie:%20a/"
+    assert redirect_target(url_map, "/a\\evil.example") == "/a%5Cevil.example/"
+    assert redirect_target(url_map, "/x/\udcff") == "/x/%FF/"
+    assert redirect_target(url_map, "/x/\ud800").startswith("/x/%")
+
+
+def test_slash_redirect_never_targets_another_host() -> None:
+    class AnythingConverter(BaseConverter):
+        regex = ".*"
+
+    url_map = make_map(
+        Rule("/<anything:x>/", endpoint="x"), converters={"anything": AnythingConverter}
+    )
+    assert redirect_target(url_map, "//evil.example") == "/%2Fevil.example/"
+
+
+# -- priority ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("reverse", [False, True])
+def test_static_beats_dynamic(reverse: bool) -> None:
+    rules = [Rule("/user/new", endpoint="new"), Rule("/user/<name>", endpoint="profile")]
+    url_map = make_map(*(reversed(rules) if reverse else rules))
+    assert endpoint_for(url_map, "/user/new") == "new"
+    assert endpoint_for(url_map, "/user/bob") == "profile"
+
+
+@pytest.mark.parametrize("reverse", [False, True])
+def test_more_specific_dynamic_rules_win(reverse: bool) -> None:
+    rules = [
+        Rule("/files/<path:p>", endpoint="file"),
+        Rule("/files/<int:file_id>/raw", endpoint="raw"),
+        Rule("/<path:p>", endpoint="catch_all"),
+        Rule("/<path:p>/edit", endpoint="edit"),
+        Rule("/n/<name>", endpoint="name"),
+        Rule("/n/<int:n>", endpoint="number"),
+        Rule("/n/<uuid:u>", endpoint="uuid"),
+        Rule("/d/<name>", endpoint="doc"),
+        Rule("/d/<name>.json", endpoint="json"),
+        Rule("/<a>/x", endpoint="late_static"),
+        Rule("/y/<b>", endpoint="early_static"),
+    ]
+    url_map = make_map(*(reversed(rules) if reverse else rules))
+    assert endpoint_for(url_map, "/files/a/b") == "file"
+    assert endpoint_for(url_map, "/files/3/raw") == "raw"
+    assert endpoint_for(url_map, "/files/3") == "file"
+    assert endpoint_for(url_map, "/a/b/edit") == "edit"
+    assert endpoint_for(url_map, "/a/b") == "catch_all"
+    assert endpoint_for(url_map, "/n/42") == "number"
+    assert endpoint_for(url_map, "/n/bob") == "name"
+    assert endpoint_for(url_map, "/n/12345678-1234-5678-1234-567812345678") == "uuid"
+    assert endpoint_for(url_map, "/d/a.json") == "json"
+    assert endpoint_for(url_map, "/d/a.xml") == "doc"
+    assert endpoint_for(url_map, "/y/x") == "early_static"
+
+
+def test_five_hundred_dynamic_rules_match_correctly() -> None:
+    url_map = Map()
+    for index in range(500):
+        url_map.add(Rule(f"/r{index}/<int:item_id>", endpoint=f"int{index}", methods=["GET"]))
+        url_map.add(Rule(f"/r{index}/<int:item_id>", endpoint=f"del{index}", methods=["DELETE"]))
+        url_map.add(Rule(f"/r{index}/<name>/<path:rest>", endpoint=f"path{index}"))
+    for index in (0, 1, 250, 498, 499):
+        assert url_map.match(f"/r{index}/7") == (
+            next(url_map.iter_rules(f"int{index}")),
+            {"item_id": 7},
+        )
+        assert endpoint_for(url_map, f"/r{index}/7", "DELETE") == f"del{index}"
+        assert url_map.match(f"/r{index}/a/b/c")[1] == {"name": "a", "rest": "b/c"}
+    with pytest.raises(MethodNotAllowed):
+        url_map.match("/r499/7", "PUT")
+    with pytest.raises(NotFound):
+        url_map.match("/r500/7")
+    assert len(url_map._compile().alternatives) == 1000
+
+
+# -- hostile paths -------------------------------------------------------------------------
+
+
+def hostile_map() -> Map:
+    return make_map(
+        Rule("/", endpoint="index"),
+        Rule("/a", endpoint="a"),
+        Rule("/projects/", endpoint="projects"),
+        Rule("/user/<name>", endpoint="user", methods=["GET"]),
+        Rule("/user/<int:user_id>/", endpoint="user_id", methods=["POST"]),
+        Rule("/files/<path:p>", endpoint="files"),
+        Rule("/n/<float(signed=True):x>/<uuid:u>", endpoint="n"),
+        Rule("/any/<any(a, b):x>", endpoint="any", strict_slashes=False),
+        Rule("/<a>/<b>/c/", endpoint="abc"),
+    )
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "//a",
+        "/a\x00",
+        "\x00",
+        "/..",
+        "/../a",
+        "/a/../a",
+        "/" + "a" * 1_000_000,
+        "/é",
+        "",
+        "a",
+        "/a\n",
+    ],
+)
+def test_hostile_paths_only_raise_routing_exceptions(path: str) -> None:
+    with pytest.raises((NotFound, MethodNotAllowed, RequestRedirect)):
+        hostile_map().match(path)
+
+
+ROUTING_OUTCOMES = (NotFound, MethodNotAllowed, RequestRedirect)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    path=st.one_of(st.text(), st.text().map(lambda text: "/" + text)),
+    method=st.sampled_from(["GET", "POST", "HEAD", "DELETE", "get", ""]),
+    subdomain=st.one_of(st.none(), st.text(max_size=3)),
+)
+def test_match_fuzz(path: str, method: str, subdomain: str | None) -> None:
+    url_map = hostile_map()
+    try:
+        rule, values = url_map.match(path, method, subdomain)
+    except RequestRedirect as exc:
+        assert exc.new_url.startswith("/")
+        assert not exc.new_url.startswith("//")
+        assert exc.new_url.isascii()
+        assert not any(char in exc.new_url for char in " \r\n\t\\")
+    except ROUTING_OUTCOMES:
+        pass
+    else:
+        assert isinstance(rule, Rule)
+        assert rule.arguments <= values.keys()
+    assert isinstance(url_map.allowed_methods(path, subdomain), set)
+
+
+# -- building ------------------------------------------------------------------------------
+
+
+def build_map() -> Map:
+    return make_map(
+        Rule("/", endpoint="index"),
+        Rule("/user/<username>", endpoint="profile"),
+        Rule("/users/", endpoint="users", defaults={"page": 1}),
+        Rule("/users/page/<int:page>", endpoint="users"),
+        Rule("/post/<int:post_id>", endpoint="post", methods=["GET"]),
+        Rule("/post/<int:post_id>/edit", endpoint="post", methods=["POST"]),
+        Rule("/über/<name>", endpoint="static_unicode"),
+        Rule("/<path:p>", endpoint="anywhere"),
+    )
+
+
+def test_build_percent_encodes_non_ascii_values() -> None:
+    assert build_map().build("profile", {"username": "Éléonore"}) == "/user/%C3%89l%C3%A9onore"
+    assert build_map().build("profile", {"username": "a/b?c#d e"}) == "/user/a%2Fb%3Fc%23d%20e"
+    assert build_map().build("profile", {"username": "x:y@z"}) == "/user/x:y@z"
+    assert build_map().build("static_unicode", {"name": "a"}) == "/%C3%BCber/a"
+
+
+def test_build_static_rule() -> None:
+    assert build_map().build("index") == "/"
+    assert build_map().build("index", {"q": "a b"}) == "/?q=a+b"
+
+
+def test_build_appends_unknown_values_as_a_query() -> None:
+    url = build_map().build(
+        "profile",
+        {"username": "bob", "tab": "posts", "skip": None, "tags": ["a", None, "b c"], "n": (1, 2)},
+    )
+    assert url == "/user/bob?tab=posts&tags=a&tags=b+c&n=1&n=2"
+    assert build_map().build("profile", {"username": "bob", "x": 1}, append_unknown=False) == (
+        "/user/bob"
+    )
+
+
+def test_build_uses_defaults_to_choose_the_rule() -> None:
+    url_map = build_map()
+    assert url_map.build("users") == "/users/"
+    assert url_map.build("users", {"page": 1}) == "/users/"
+    assert url_map.build("users", {"page": 2}) == "/users/page/2"
+    assert url_map.build("users", {"page": None}) == "/users/"
+
+
+def test_build_prefers_the_rule_using_the_most_values() -> None:
+    url_map = make_map(
+        Rule("/search", endpoint="search"),
+        Rule("/search/<query>", endpoint="search"),
+        Rule("/search/<query>/<int:page>", endpoint="search"),
+    )
+    assert url_map.build("search") == "/search"
+    assert url_map.build("search", {"query": "a"}) == "/search/a"
+    assert url_map.build("search", {"query": "a", "page": 2}) == "/search/a/2"
+    assert url_map.build("search", {"page": 2}) == "/search?page=2"
+
+
+def test_build_by_method() -> None:
+    url_map = build_map()
+    assert url_map.build("post", {"post_id": 3}) == "/post/3"
+    assert url_map.build("post", {"post_id": 3}, "POST") == "/post/3/edit"
+    assert url_map.build("post", {"post_id": 3}, "head") == "/post/3"
+
+
+def test_build_never_makes_a_protocol_relative_url() -> None:
+    assert build_map().build("anywhere", {"p": "/evil.example/x"}) == "/%2Fevil.example/x"
+
+
+def test_build_error_for_an_unknown_endpoint_suggests_close_names() -> None:
+    with pytest.raises(BuildError, match=r"no such endpoint\. Did you mean 'profile'") as info:
+        build_map().build("profil", {"username": "a"})
+    error = info.value
+    assert isinstance(error, LookupError)
+    assert (error.endpoint, error.values, error.method) == ("profil", {"username": "a"}, None)
+    with pytest.raises(BuildError, match=r"no such endpoint\.$"):
+        build_map().build("zzzzzz")
+
+
+def test_build_error_names_the_missing_values() -> None:
+    with pytest.raises(BuildError, match=r"Did you forget to specify values \['username'\]"):
+        build_map().build("profile", {"user": "a", "other": None})
+
+
+def test_build_error_names_the_allowed_methods() -> None:
+    with pytest.raises(BuildError, match=r"\('DELETE'\). Did you mean to use methods") as info:
+        build_map().build("post", {"post_id": 1}, "DELETE")
+    assert info.value.method == "DELETE"
+    assert "['GET', 'HEAD', 'POST']" in str(info.value)
+
+
+def test_build_error_names_a_conflicting_default() -> None:
+    url_map = make_map(Rule("/a", endpoint="a", defaults={"lang": "en"}))
+    assert url_map.build("a", {"lang": "en"}) == "/a"
+    with pytest.raises(BuildError, match="lang='fr' differs from the default 'en'"):
+        url_map.build("a", {"lang": "fr"})
