@@ -129,17 +129,19 @@ def test_blueprint_error_handler_before_app_handler(app: App) -> None:
 
 
 def test_url_defaults_of_blueprint(app: App) -> None:
-    bp = Blueprint("pages", __name__, url_prefix="/pages", url_defaults={"page": 1})
+    news = Blueprint("news", __name__, url_prefix="/news", url_defaults={"section": "news"})
 
-    @bp.route("/")
-    @bp.route("/<int:page>")
-    def listing(page: int) -> str:
-        return f"page {page} {url_for('.listing', page=page + 1)}"
+    @news.route("/")
+    def listing(section: str) -> str:
+        return f"{section} {url_for('.listing')}"
 
-    app.register_blueprint(bp)
+    app.register_blueprint(news)
+    app.register_blueprint(
+        news, name="sport", url_prefix="/sport", url_defaults={"section": "sport"}
+    )
     client = app.test_client()
-    assert client.get("/pages/").data == b"page 1 /pages/2"
-    assert client.get("/pages/3").data == b"page 3 /pages/4"
+    assert client.get("/news/").data == b"news /news/"
+    assert client.get("/sport/").data == b"sport /sport/"
 
 
 def test_names_with_dots_are_refused() -> None:

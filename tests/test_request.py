@@ -114,10 +114,8 @@ def test_json_body(app: App) -> None:
 def test_get_json_force_and_silent(app: App) -> None:
     @app.route("/", methods=["POST"])
     def index() -> dict[str, object]:
-        return {
-            "forced": request.get_json(force=True, silent=True),
-            "silent": request.get_json(silent=True),
-        }
+        silent = request.get_json(silent=True)
+        return {"forced": request.get_json(force=True, silent=True), "silent": silent}
 
     response = app.test_client().post("/", data='{"a": 1}', content_type="text/plain")
     assert response.json == {"forced": {"a": 1}, "silent": None}

@@ -17,7 +17,6 @@ import traceback
 from collections.abc import Callable, Iterable
 from datetime import timedelta
 from html import escape
-from itertools import chain
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from .config import DEFAULT_CONFIG, Config, ConfigAttribute
@@ -65,6 +64,10 @@ class App(Scaffold):
     test_client_class: type[Any] | None = None
     test_cli_runner_class: type[Any] | None = None
     default_config = DEFAULT_CONFIG
+    #: Flipped to True by importing :mod:`hipflask.signals`.
+    # PERF: nobody can have connected a receiver before that module was imported, so until then
+    # every send site costs one class-attribute lookup.
+    _signals_active: bool = False
 
     testing = ConfigAttribute("TESTING")
     secret_key = ConfigAttribute("SECRET_KEY")
@@ -237,15 +240,15 @@ class App(Scaffold):
 
     def do_teardown_request(self, exc: BaseException | None = None) -> None:
         """Run every teardown_request callback, even when an earlier one raises."""
-        ctx = _cv_request.get(None)
-        names = chain(ctx.request.blueprints if ctx else (), (None,))
-        funcs = [
-            f
-            for n in names
-            if n in self.teardown_request_funcs
-            for f in reversed(self.teardown_request_funcs[n])
-        ]
-        if funcs:
+        if self.teardown_request_funcs:
+            ctx = _cv_request.get(None)
+            scopes = ctx.request._scopes if ctx is not None else (None,)
+            funcs = [
+                func
+                for scope in scopes
+                if scope in self.teardown_request_funcs
+                for func in reversed(self.teardown_request_funcs[scope])
+            ]
             self._run_all(funcs, exc)
         if self._signals_active:
             self._send_signal("request_tearing_down", exc=exc)
@@ -298,6 +301,7 @@ class App(Scaffold):
             methods.add("OPTIONS")
         url_rule = self.url_rule_class(rule, endpoint=endpoint, methods=methods, **options)
         url_rule.provide_automatic_options = provide_automatic_options  # type: ignore[attr-defined]
+        url_rule.scopes = _scopes_of(endpoint)  # type: ignore[attr-defined]
         if view_func is not None:
             existing = self.view_functions.get(endpoint)
             if existing is not None and view_func not in (existing, _unwrap_async(existing)):
@@ -382,12 +386,6 @@ class App(Scaffold):
 
     # -- signals ---------------------------------------------------------------------------
 
-    @property
-    def _signals_active(self) -> bool:
-        # PERF: nobody can have connected a receiver before hipflask.signals was imported,
-        # so until then every send site costs one dict lookup.
-        return "hipflask.signals" in sys.modules
-
     def _send_signal(self, name: str, **kwargs: Any) -> None:
         signal = getattr(sys.modules["hipflask.signals"], name)
         if signal.receivers:
@@ -471,9 +469,13 @@ class App(Scaffold):
     def full_dispatch_request(self, ctx: RequestContext) -> Response:
         """Match, run the hooks and the view, and turn the result into a response."""
         try:
-            if self._signals_active:
-                self._send_signal("request_started")
-            self._match_request(ctx.request)
+            try:
+                self._match_request(ctx.request)
+            finally:
+                # NOTE: sent after matching, as in Flask, so receivers can read request.endpoint
+                # (and sent even when an untrusted Host made matching raise).
+                if self._signals_active:
+                    self._send_signal("request_started")
             rv = self.preprocess_request(ctx)
             if rv is None:
                 rv = self.dispatch_request(ctx)
@@ -489,9 +491,8 @@ class App(Scaffold):
             if not check_trusted_host(request.host, trusted):
                 raise SecurityError(f"Host {request.host!r} is not trusted.")
         try:
-            rule, view_args = self.url_map.match(
-                request.path, request.method, self._subdomain(request)
-            )
+            subdomain = self._subdomain(request) if self.subdomain_matching else None
+            rule, view_args = self.url_map.match(request.path, request.method, subdomain)
         except RequestRedirect as exc:
             target = exc.new_url
             if "://" not in target:
@@ -523,17 +524,19 @@ class App(Scaffold):
         the response and the view does not run.
         """
         request = ctx.request
-        names: tuple[str | None, ...] = (None, *reversed(request.blueprints))
-        for name in names:
-            if name in self.url_value_preprocessors:
-                for processor in self.url_value_preprocessors[name]:
-                    processor(request.endpoint, request.view_args)
-        for name in names:
-            if name in self.before_request_funcs:
-                for func in self.before_request_funcs[name]:
-                    rv = func()
-                    if rv is not None:
-                        return rv
+        scopes = request._scopes[::-1]
+        if self.url_value_preprocessors:
+            for scope in scopes:
+                if scope in self.url_value_preprocessors:
+                    for processor in self.url_value_preprocessors[scope]:
+                        processor(request.endpoint, request.view_args)
+        if self.before_request_funcs:
+            for scope in scopes:
+                if scope in self.before_request_funcs:
+                    for func in self.before_request_funcs[scope]:
+                        rv = func()
+                        if rv is not None:
+                            return rv
         return None
 
     def dispatch_request(self, ctx: RequestContext) -> Any:
@@ -541,12 +544,10 @@ class App(Scaffold):
         request = ctx.request
         if request.routing_exception is not None:
             raise request.routing_exception
-        rule = cast(Rule, request.url_rule)
-        if request.method == "OPTIONS" and getattr(rule, "provide_automatic_options", False):
+        rule: Any = request.url_rule
+        if request.method == "OPTIONS" and rule.provide_automatic_options:
             return self.make_default_options_response(ctx)
-        return self.view_functions[cast(str, rule.endpoint)](
-            **cast(dict[str, Any], request.view_args)
-        )
+        return self.view_functions[rule.endpoint](**request.view_args)  # type: ignore[arg-type]
 
     def make_default_options_response(self, ctx: RequestContext) -> Response:
         """Answer an automatic OPTIONS request with the ``Allow`` header."""
@@ -575,10 +576,11 @@ class App(Scaffold):
         """Run ``after_this_request`` callbacks and after_request hooks, then save the session."""
         for func in ctx._after_request_functions:
             response = func(response)
-        for name in chain(ctx.request.blueprints, (None,)):
-            if name in self.after_request_funcs:
-                for func in reversed(self.after_request_funcs[name]):
-                    response = func(response)
+        if self.after_request_funcs:
+            for scope in ctx.request._scopes:
+                if scope in self.after_request_funcs:
+                    for func in reversed(self.after_request_funcs[scope]):
+                        response = func(response)
         session = ctx._session
         if session is not None:
             interface = self.session_interface
@@ -604,13 +606,12 @@ class App(Scaffold):
                 "returned None or ended without a return statement."
             )
         if not isinstance(rv, self.response_class):
-            rv = self._coerce_body(rv, status, headers)
-            status = headers = None
+            return self._coerce_body(rv, status, headers)
         if status is not None:
             rv.status = status
         if headers:
             rv.headers.update(headers)
-        return cast(Response, rv)
+        return rv
 
     def _coerce_body(self, rv: Any, status: Any, headers: Any) -> Response:
         if isinstance(rv, str | bytes | bytearray):
@@ -641,7 +642,7 @@ class App(Scaffold):
         """Find a handler for an exception raised by a hook or a view; re-raise when none."""
         if isinstance(exc, HTTPException):
             return self.handle_http_exception(ctx, exc)
-        handler = self._find_error_handler(exc, ctx.request.blueprints)
+        handler = self._find_error_handler(exc, ctx.request._scopes)
         if handler is None:
             raise exc
         return handler(exc)
@@ -650,7 +651,7 @@ class App(Scaffold):
         """Run the registered handler for an HTTP error, or return the error as the response."""
         if isinstance(exc, RequestRedirect):
             return exc
-        handler = self._find_error_handler(exc, ctx.request.blueprints)
+        handler = self._find_error_handler(exc, ctx.request._scopes)
         if handler is None:
             if exc.code >= 500 or exc.code in (400, 413):
                 self.logger.info("%s %s -> %s", ctx.request.method, _safe_path(ctx.request), exc)
@@ -658,14 +659,13 @@ class App(Scaffold):
         return handler(exc)
 
     def _find_error_handler(
-        self, exc: BaseException, blueprints: list[str]
+        self, exc: BaseException, scopes: tuple[str | None, ...]
     ) -> Callable[[Any], Any] | None:
         exc_class = type(exc)
         code = exc.code if isinstance(exc, HTTPException) else None
-        names = (*blueprints, None)
         for c in (code, None) if code is not None else (None,):
-            for name in names:
-                handler_map = self.error_handler_spec.get(name, {}).get(c)
+            for scope in scopes:
+                handler_map = self.error_handler_spec.get(scope, {}).get(c)
                 if not handler_map:
                     continue
                 for cls in exc_class.__mro__:
@@ -687,7 +687,7 @@ class App(Scaffold):
             raise exc
         self.log_exception(ctx, exc)
         server_error: Any = InternalServerError(original_exception=exc)
-        handler = self._find_error_handler(server_error, ctx.request.blueprints)
+        handler = self._find_error_handler(server_error, ctx.request._scopes)
         if handler is not None:
             server_error = handler(server_error)
         elif self.debug:
@@ -724,6 +724,12 @@ class App(Scaffold):
         from .serving import run_app
 
         run_app(self, host=host, port=port, debug=debug, load_dotenv=load_dotenv, **options)
+
+
+def _scopes_of(endpoint: str) -> tuple[str | None, ...]:
+    """Return the hook scopes of an endpoint: its blueprints innermost first, then the app."""
+    parts = endpoint.split(".")[:-1]
+    return (*(".".join(parts[:i]) for i in range(len(parts), 0, -1)), None)
 
 
 def _unpack_tuple(rv: tuple[Any, ...]) -> tuple[Any, Any, Any]:

@@ -7,7 +7,6 @@ request read another's ``request``, ``session`` or ``g``.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar, Token
 from functools import update_wrapper
@@ -68,8 +67,20 @@ class AppContext:
 
     def __init__(self, app: App) -> None:
         self.app = app
-        self.g = app.app_ctx_globals_class()
+        self._g: _AppCtxGlobals | None = None
         self._tokens: list[Token[AppContext]] = []
+
+    @property
+    def g(self) -> _AppCtxGlobals:
+        """The ``g`` namespace of this context (created on first use)."""
+        g = self._g
+        if g is None:
+            g = self._g = self.app.app_ctx_globals_class()
+        return g
+
+    @g.setter
+    def g(self, value: _AppCtxGlobals) -> None:
+        self._g = value
 
     def push(self) -> None:
         """Make this the current app context."""
@@ -79,14 +90,14 @@ class AppContext:
 
     def pop(self, exc: BaseException | None = None) -> None:
         """Run the ``teardown_appcontext`` callbacks and restore the previous context."""
+        app = self.app
         try:
-            if len(self._tokens) == 1:
-                self.app.do_teardown_appcontext(exc)
+            if len(self._tokens) == 1 and (app.teardown_appcontext_funcs or app._signals_active):
+                app.do_teardown_appcontext(exc)
         finally:
-            token = self._tokens.pop()
-            _cv_app.reset(token)
-        if self.app._signals_active:
-            self.app._send_signal("appcontext_popped")
+            _cv_app.reset(self._tokens.pop())
+        if app._signals_active:
+            app._send_signal("appcontext_popped")
 
     def __enter__(self) -> AppContext:
         self.push()
@@ -143,16 +154,19 @@ class RequestContext:
         """Make this the current request context (pushing an app context when needed)."""
         app_ctx = _cv_app.get(None)
         if app_ctx is None or app_ctx.app is not self.app:
-            app_ctx = self.app.app_context()
+            app_ctx = AppContext(self.app)
             app_ctx.push()
             self._app_ctx = app_ctx
         self._token = _cv_request.set(self)
 
     def pop(self, exc: BaseException | None = None) -> None:
         """Run the teardown callbacks, close the request and restore the previous contexts."""
+        app = self.app
         try:
-            self.app.do_teardown_request(exc)
-            self.request.close()
+            if app.teardown_request_funcs or app._signals_active:
+                app.do_teardown_request(exc)
+            if "files" in self.request.__dict__:
+                self.request.close()
         finally:
             if self._token is not None:
                 _cv_request.reset(self._token)
@@ -345,7 +359,3 @@ def stream_with_context(generator_or_function: Any) -> Any:
                     close()
 
     return wrapped()
-
-
-def _current_exc() -> BaseException | None:
-    return sys.exc_info()[1]

@@ -7,10 +7,7 @@ decimals, dataclasses and ``__html__`` objects serialise the way Flask serialise
 
 from __future__ import annotations
 
-import dataclasses
-import decimal
 import json as _json
-import uuid
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +19,11 @@ if TYPE_CHECKING:
 
 
 def _default(obj: Any) -> Any:
+    # NOTE: imported here, not at start-up: only unusual values reach this function.
+    import dataclasses
+    import decimal
+    import uuid
+
     if isinstance(obj, date):
         return http_date(obj)
     if isinstance(obj, decimal.Decimal | uuid.UUID):
@@ -40,6 +42,7 @@ class JSONProvider:
 
     def __init__(self, app: App) -> None:
         self._app = app
+        self._encoders: dict[tuple[Any, ...], _json.JSONEncoder] = {}
 
     @property
     def sort_keys(self) -> bool:
@@ -66,6 +69,31 @@ class JSONProvider:
         kwargs.setdefault("sort_keys", self.sort_keys)
         return _json.dumps(obj, **kwargs)
 
+    def _encoder(self) -> _json.JSONEncoder:
+        """Return an encoder for the current settings, built once per combination.
+
+        # PERF: ``json.dumps`` with keyword arguments builds a new encoder on every call, which
+        # costs more than encoding a small payload.
+        """
+        config = self._app.config
+        key = (
+            config.get("JSON_SORT_KEYS", True),
+            config.get("JSON_AS_ASCII", True),
+            self.compact,
+        )
+        encoder = self._encoders.get(key)
+        if encoder is None:
+            sort_keys, ensure_ascii, compact = key
+            encoder = _json.JSONEncoder(
+                default=_default,
+                sort_keys=bool(sort_keys),
+                ensure_ascii=bool(ensure_ascii),
+                separators=(",", ":") if compact else None,
+                indent=None if compact else 2,
+            )
+            self._encoders[key] = encoder
+        return encoder
+
     def loads(self, s: str | bytes, **kwargs: Any) -> Any:
         """Parse a JSON document."""
         return _json.loads(s, **kwargs)
@@ -75,10 +103,7 @@ class JSONProvider:
         if args and kwargs:
             raise TypeError("jsonify() takes positional or keyword arguments, not both.")
         obj: Any = args[0] if len(args) == 1 else (list(args) if args else kwargs)
-        if self.compact:
-            body = self.dumps(obj, separators=(",", ":"))
-        else:
-            body = self.dumps(obj, indent=2)
+        body = self._encoder().encode(obj)
         return self._app.response_class(body + "\n", mimetype=self.mimetype)
 
 

@@ -168,6 +168,11 @@ class Request:
         self.app = app
         self.method: str = environ.get("REQUEST_METHOD", "GET").upper()
         self._cached_data: bytes | None = None
+        raw_path = environ.get("PATH_INFO")
+        if raw_path and raw_path[0] == "/" and raw_path.isascii():
+            # PERF: every request needs its path and the common one needs no decoding, so it
+            # is set here; the lazy property below only runs for unusual paths.
+            self.__dict__["path"] = raw_path
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.url!r} [{self.method}]>"
@@ -522,11 +527,19 @@ class Request:
     @property
     def blueprints(self) -> list[str]:
         """The current blueprint and its parents, innermost first."""
-        name = self.blueprint
-        if name is None:
-            return []
-        parts = name.split(".")
-        return [".".join(parts[:i]) for i in range(len(parts), 0, -1)]
+        return [scope for scope in self._scopes if scope is not None]
+
+    @property
+    def _scopes(self) -> tuple[str | None, ...]:
+        """The hook scopes of this request: its blueprints innermost first, then the app (None).
+
+        # PERF: computed once per rule at registration, not per request.
+        """
+        rule = self.url_rule
+        if rule is None:
+            return (None,)
+        scopes: tuple[str | None, ...] = rule.scopes  # type: ignore[attr-defined]
+        return scopes
 
     def close(self) -> None:
         """Close uploaded files."""

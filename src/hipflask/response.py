@@ -14,7 +14,7 @@ from http import HTTPStatus
 from typing import Any
 from urllib.parse import quote
 
-from .datastructures import Headers
+from .datastructures import Headers, check_header_value
 from .http import dump_cookie, parse_options_header
 
 _STATUS_LINES: dict[int, str] = {s.value: f"{s.value} {s.phrase}" for s in HTTPStatus}
@@ -38,6 +38,8 @@ class Response:
     default_status = 200
     default_mimetype: str | None = "text/html"
     charset = "utf-8"
+    #: ``default_mimetype`` with its charset, computed when the class is created.
+    _default_content_type = "text/html; charset=utf-8"
     #: Set by the app to its session/cookie limit (browsers drop cookies over ~4 kB).
     max_cookie_size = 4093
 
@@ -50,26 +52,45 @@ class Response:
         content_type: str | None = None,
         direct_passthrough: bool = False,
     ) -> None:
-        self.headers = headers if isinstance(headers, Headers) else Headers(headers)
+        if headers is None:
+            # PERF: a fresh header list takes the framework's own, already valid, pairs
+            # without re-validating them (about a third of the cost of a small response).
+            self.headers = Headers()
+            trusted: list[tuple[str, str]] | None = self.headers._list
+        else:
+            self.headers = headers if isinstance(headers, Headers) else Headers(headers)
+            trusted = None
         if content_type is None:
-            if mimetype is None and "content-type" not in self.headers:
-                mimetype = self.default_mimetype
             if mimetype is not None:
                 content_type = _with_charset(mimetype, self.charset)
+            elif trusted is not None or "content-type" not in self.headers:
+                content_type = self._default_content_type
         if content_type is not None:
-            self.headers["Content-Type"] = content_type
-        self.status_code = self.default_status if status is None else 0
+            if trusted is not None:
+                trusted.append(("Content-Type", check_header_value(content_type)))
+            else:
+                self.headers["Content-Type"] = content_type
+        self.status_code = self.default_status
         if status is not None:
             self.status = status  # type: ignore[assignment]
         self.direct_passthrough = direct_passthrough
-        self._on_close: list[Callable[[], Any]] = []
+        self._on_close: list[Callable[[], Any]] | None = None
         self.response: Iterable[bytes] | list[bytes]
         if response is None:
             self.response = []
         elif isinstance(response, str | bytes | bytearray):
-            self.set_data(response)
+            data = response.encode(self.charset) if isinstance(response, str) else bytes(response)
+            self.response = [data]
+            if trusted is not None:
+                trusted.append(("Content-Length", str(len(data))))
+            else:
+                self.headers["Content-Length"] = str(len(data))
         else:
             self.response = response  # type: ignore[assignment]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._default_content_type = _with_charset(cls.default_mimetype or "text/plain", cls.charset)
 
     def __repr__(self) -> str:
         body = f"{len(self.get_data())} bytes" if not self.is_streamed else "streamed"
@@ -142,6 +163,8 @@ class Response:
 
     def call_on_close(self, func: Callable[[], Any]) -> Callable[[], Any]:
         """Run ``func`` when the server closes the response."""
+        if self._on_close is None:
+            self._on_close = []
         self._on_close.append(func)
         return func
 
@@ -150,7 +173,7 @@ class Response:
         close = getattr(self.response, "close", None)
         if close is not None:
             close()
-        for func in self._on_close:
+        for func in self._on_close or ():
             func()
 
     # -- headers -------------------------------------------------------------------------------
@@ -300,6 +323,11 @@ class Response:
             if self._on_close:
                 return _ClosingIterable(self.response, self.close)
             return self.response
+        # NOTE: a file body (hipflask.files.FileBody) hands its file to the server's
+        # wsgi.file_wrapper (sendfile), unless call_on_close functions wait for close().
+        wsgi_file = getattr(self.response, "wsgi_file", None)
+        if wsgi_file is not None and not self._on_close:
+            return wsgi_file(environ)  # type: ignore[no-any-return]
         return _ClosingIterable(self.iter_encoded(), self.close)
 
 
@@ -316,7 +344,21 @@ class _ClosingIterable:
         return iter(self._iterable)
 
 
+_CONTENT_TYPES: dict[tuple[str, str], str] = {}
+
+
 def _with_charset(mimetype: str, charset: str) -> str:
+    """Add ``; charset=`` to text types (memoised: a handful of mimetypes recur)."""
+    key = (mimetype, charset)
+    content_type = _CONTENT_TYPES.get(key)
+    if content_type is None:
+        content_type = _add_charset(mimetype, charset)
+        if len(_CONTENT_TYPES) < 256:
+            _CONTENT_TYPES[key] = content_type
+    return content_type
+
+
+def _add_charset(mimetype: str, charset: str) -> str:
     if "charset=" in mimetype:
         return mimetype
     if (

@@ -8,14 +8,12 @@ so dispatch never checks for them per request.
 
 from __future__ import annotations
 
-import asyncio
 import importlib.util
-import inspect
 import os
 import sys
 from collections import defaultdict
 from collections.abc import Callable
-from functools import update_wrapper
+from functools import partial, update_wrapper
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from .exceptions import HTTPException, default_exceptions
@@ -33,15 +31,30 @@ def ensure_sync(func: F) -> F:
     # NOTE: each call of an async view gets its own event loop in the calling worker thread, so
     # an awaiting view blocks only its own thread, never another request's.
     """
-    if not inspect.iscoroutinefunction(func):
+    if not is_coroutine_function(func):
         return func
 
     def run_sync(*args: Any, **kwargs: Any) -> Any:
+        import asyncio
+
         return asyncio.run(func(*args, **kwargs))
 
     update_wrapper(run_sync, func)
     run_sync.__hipflask_async__ = True  # type: ignore[attr-defined]
     return cast(F, run_sync)
+
+
+_CO_COROUTINE = 0x80  # inspect.CO_COROUTINE, without importing inspect at start-up
+
+
+def is_coroutine_function(func: Any) -> bool:
+    """Tell whether calling ``func`` returns a coroutine (``async def``, also behind partial)."""
+    while isinstance(func, partial):
+        func = func.func
+    code = getattr(func, "__code__", None)
+    if code is None:
+        code = getattr(getattr(func, "__call__", None), "__code__", None)  # noqa: B004
+    return code is not None and bool(code.co_flags & _CO_COROUTINE)
 
 
 def get_root_path(import_name: str) -> str:

@@ -34,3 +34,12 @@ appcontext_tearing_down = _signals.signal("appcontext-tearing-down")
 appcontext_pushed = _signals.signal("appcontext-pushed")
 appcontext_popped = _signals.signal("appcontext-popped")
 message_flashed = _signals.signal("message-flashed")
+
+
+def _activate() -> None:
+    from .app import App
+
+    App._signals_active = True
+
+
+_activate()
