@@ -661,6 +661,8 @@ class App(Scaffold):
     def _find_error_handler(
         self, exc: BaseException, scopes: tuple[str | None, ...]
     ) -> Callable[[Any], Any] | None:
+        if not self.error_handler_spec:
+            return None
         exc_class = type(exc)
         code = exc.code if isinstance(exc, HTTPException) else None
         for c in (code, None) if code is not None else (None,):

@@ -17,6 +17,9 @@ if TYPE_CHECKING:
     from .response import Response
 
 
+_BODIES: dict[tuple[Any, ...], tuple[str, str]] = {}
+
+
 class HTTPException(Exception):
     """Base class for every exception that ends a request with an HTTP status."""
 
@@ -36,6 +39,16 @@ class HTTPException(Exception):
 
     def get_body(self, wants_json: bool = False) -> tuple[str, str]:
         """Return ``(body, content_type)`` for the default error page."""
+        # PERF: default pages repeat (every 404 of a scanner), so they are rendered once.
+        key = (type(self), self.code, self.name, self.description, wants_json)
+        body = _BODIES.get(key)
+        if body is None:
+            body = self._render_body(wants_json)
+            if len(_BODIES) < 512:
+                _BODIES[key] = body
+        return body
+
+    def _render_body(self, wants_json: bool) -> tuple[str, str]:
         if wants_json:
             payload = {"error": self.description, "status": self.code, "name": self.name}
             return json.dumps(payload), "application/json"

@@ -545,8 +545,9 @@ class Request:
         """Close uploaded files."""
         files = self.__dict__.get("files")
         if files:
-            for storage in files.values():
-                storage.close()
+            for storages in files.listvalues():
+                for storage in storages:
+                    storage.close()
 
 
 class _EmptyStream:
