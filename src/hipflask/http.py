@@ -1,0 +1,649 @@
+"""Pure functions for the HTTP grammar: cookies, dates, options headers, ranges, ETags.
+
+Parsers never raise on garbage (except where a 400 or 416 is the documented answer) and are
+bounded: they run in linear time and stop after a fixed number of items. Writers refuse
+anything that could end a header line early (CR, LF, NUL) with ValueError.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from datetime import UTC, date, datetime, timedelta
+from email.utils import parsedate_to_datetime
+from time import gmtime, time
+from typing import Any, TypeVar, overload
+from urllib.parse import quote, quote_plus, unquote
+
+from .datastructures import (
+    Accept,
+    ETags,
+    MIMEAccept,
+    MultiDict,
+    check_header_name,
+    check_header_value,
+)
+from .exceptions import BadRequest, RequestedRangeNotSatisfiable
+
+__all__ = [
+    "check_header_name",
+    "check_header_value",
+    "content_disposition",
+    "content_range_header",
+    "dump_cookie",
+    "dump_options_header",
+    "generate_etag",
+    "http_date",
+    "is_resource_modified",
+    "parse_accept_header",
+    "parse_content_length",
+    "parse_cookie",
+    "parse_date",
+    "parse_etags",
+    "parse_options_header",
+    "parse_range_header",
+    "quote_etag",
+    "quote_header_value",
+    "unquote_etag",
+    "url_encode",
+    "url_quote",
+]
+
+_logger = logging.getLogger("hipflask.http")
+_AcceptT = TypeVar("_AcceptT", bound=Accept)
+
+#: Parsers stop after this many items; legitimate headers are far below.
+MAX_COOKIES = 256
+MAX_ACCEPT_ENTRIES = 64
+MAX_OPTIONS = 64
+MAX_RANGES = 100
+
+_TOKEN_CHARS = frozenset(
+    "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+)
+# NOTE: only \" and \\ are unescaped: browsers send Windows paths with raw backslashes.
+_BACKSLASH_ESCAPE = re.compile(r'\\(["\\])')
+
+# -- cookies ------------------------------------------------------------------------------------
+
+_COOKIE_OCTETS = re.compile(r"[\x21\x23-\x2b\x2d-\x3a\x3c-\x5b\x5d-\x7e]*")
+_COOKIE_ESCAPE = re.compile(rb'[\x00-\x20",;\\\x7f-\xff]')
+_COOKIE_ESCAPES = {
+    **{
+        bytes([byte]): f"\\{byte:03o}".encode()
+        for byte in (*range(0x21), *b",;", *range(0x7F, 0x100))
+    },
+    b'"': b'\\"',
+    b"\\": b"\\\\",
+}
+_COOKIE_UNESCAPE = re.compile(r"\\([0-3][0-7]{2}|.)", re.DOTALL)
+_SAMESITE = frozenset(("Strict", "Lax", "None"))
+_ATTRIBUTE_BREAKERS = re.compile(r"[;\r\n\x00]")
+
+
+def parse_cookie(header: str | None) -> dict[str, str]:
+    """Parse a ``Cookie`` header into ``{name: value}``; the first of duplicated names wins.
+
+    Tolerant as browsers are: pieces without a name or ``=`` are skipped, quoted values are
+    unquoted (``\\"``, ``\\\\`` and octal ``\\054`` escapes), and a WSGI header (bytes held as
+    latin-1) is read as UTF-8 when it is valid UTF-8. Never raises; stops after
+    :data:`MAX_COOKIES` cookies.
+    """
+    if not header:
+        return {}
+    if not header.isascii():
+        header = _latin1_to_utf8(header)
+    cookies: dict[str, str] = {}
+    for piece in header.split(";"):
+        name, equals, value = piece.partition("=")
+        name = name.strip()
+        # SECURITY: "=__Host-s=evil" has no name; it must not become a "__Host-s" cookie.
+        if not equals or not name or name in cookies:
+            continue
+        value = value.strip()
+        if len(value) > 1 and value[0] == value[-1] == '"':
+            value = _unquote_cookie_value(value[1:-1])
+        cookies[name] = value
+        if len(cookies) >= MAX_COOKIES:
+            break
+    return cookies
+
+
+def _latin1_to_utf8(text: str) -> str:
+    """Re-read a WSGI string (bytes decoded as latin-1) as UTF-8, or keep it unchanged."""
+    try:
+        return text.encode("latin-1").decode("utf-8")
+    except UnicodeError:
+        return text
+
+
+def _unquote_cookie_value(value: str) -> str:
+    if "\\" not in value:
+        return value
+    unescaped = _COOKIE_UNESCAPE.sub(_unescape_cookie_char, value)
+    # NOTE: octal escapes are UTF-8 bytes (as dump_cookie writes them); reassemble them.
+    return _latin1_to_utf8(unescaped)
+
+
+def _unescape_cookie_char(match: re.Match[str]) -> str:
+    escaped = match.group(1)
+    return chr(int(escaped, 8)) if len(escaped) == 3 else escaped
+
+
+def dump_cookie(
+    key: str,
+    value: str = "",
+    max_age: timedelta | int | None = None,
+    expires: str | datetime | date | int | float | None = None,
+    path: str | None = "/",
+    domain: str | None = None,
+    secure: bool = False,
+    httponly: bool = False,
+    samesite: str | None = None,
+    partitioned: bool = False,
+    *,
+    max_size: int = 4093,
+) -> str:
+    """Return a ``Set-Cookie`` header value.
+
+    A value outside the cookie-octet set is quoted (backslash and octal escapes) so that
+    :func:`parse_cookie` reads it back unchanged. ``max_age`` also sets ``Expires`` when
+    ``expires`` is None; a naive ``expires`` is UTC. ``partitioned`` implies ``Secure``.
+    Raises ValueError for an illegal name, a CR/LF/NUL in the value, a ``;`` in the path or
+    domain, an unknown ``samesite``, or a ``__Host-``/``__Secure-`` name without its
+    requirements. A cookie over ``max_size`` bytes (0 disables) is logged as a warning.
+    """
+    try:
+        check_header_name(key)
+    except ValueError:
+        raise ValueError(
+            f"Invalid cookie name {key!r}: it must be a non-empty token, without spaces, "
+            "quotes, '=', ';', ',' or control characters."
+        ) from None
+    if partitioned:
+        secure = True
+    _check_cookie_prefix(key, secure, path, domain)
+    seconds, expires_date = _cookie_lifetime(max_age, expires)
+    attributes = (
+        f"{key}={_quote_cookie_value(value)}",
+        domain and f"Domain={_cookie_domain(domain)}",
+        expires_date and f"Expires={expires_date}",
+        seconds is not None and f"Max-Age={seconds}",
+        secure and "Secure",
+        httponly and "HttpOnly",
+        path is not None and f"Path={_cookie_path(path)}",
+        samesite is not None and f"SameSite={_cookie_samesite(samesite)}",
+        partitioned and "Partitioned",
+    )
+    header = "; ".join(attribute for attribute in attributes if attribute)
+    if max_size and len(header) > max_size:
+        _logger.warning(
+            "The %r cookie is %d bytes, over the %d-byte limit; browsers may silently ignore it.",
+            key,
+            len(header),
+            max_size,
+        )
+    return header
+
+
+def _cookie_lifetime(
+    max_age: timedelta | int | None, expires: str | datetime | date | int | float | None
+) -> tuple[int | None, str | None]:
+    """Return ``(Max-Age seconds, Expires date)``; a Max-Age alone also sets Expires."""
+    seconds = None
+    if max_age is not None:
+        seconds = int(max_age.total_seconds() if isinstance(max_age, timedelta) else max_age)
+        if expires is None:
+            expires = time() + max(seconds, 0)
+    return seconds, None if expires is None else _cookie_expires(expires)
+
+
+def _check_cookie_prefix(key: str, secure: bool, path: str | None, domain: str | None) -> None:
+    """Enforce the ``__Host-`` and ``__Secure-`` rules (case-insensitive, as in browsers)."""
+    lowered = key[:9].lower()
+    if lowered.startswith("__host-") and (not secure or path != "/" or domain):
+        raise ValueError(f"The {key!r} cookie needs secure=True, path='/' and no domain.")
+    if lowered == "__secure-" and not secure:
+        raise ValueError(f"The {key!r} cookie needs secure=True.")
+
+
+def _quote_cookie_value(value: str) -> str:
+    if _COOKIE_OCTETS.fullmatch(value):
+        return value
+    if "\r" in value or "\n" in value or "\0" in value:
+        # SECURITY: refused rather than escaped, so a mistake is loud, never a header.
+        raise ValueError("Cookie values must not contain CR, LF or NUL characters.")
+    escaped = _COOKIE_ESCAPE.sub(lambda match: _COOKIE_ESCAPES[match.group()], value.encode())
+    return f'"{escaped.decode("ascii")}"'
+
+
+def _check_attribute(name: str, value: str) -> str:
+    if _ATTRIBUTE_BREAKERS.search(value) is not None:
+        raise ValueError(f"The cookie {name} must not contain ';', CR, LF or NUL: {value!r}")
+    return value
+
+
+def _cookie_domain(domain: str) -> str:
+    domain = _check_attribute("domain", domain).partition(":")[0].lstrip(".")
+    if any(char in domain for char in " ,\t"):
+        raise ValueError(f"Invalid cookie domain {domain!r}.")
+    return domain if domain.isascii() else domain.encode("idna").decode("ascii")
+
+
+def _cookie_path(path: str) -> str:
+    if path == "/":
+        return path
+    return quote(_check_attribute("path", path), safe="%!$&'()*+,/:=@~")
+
+
+def _cookie_expires(expires: str | datetime | date | int | float) -> str:
+    if not isinstance(expires, str):
+        return http_date(expires)
+    parsed = parse_date(expires)
+    if parsed is None:
+        raise ValueError(f"Invalid cookie expires date {expires!r}.")
+    return http_date(parsed)
+
+
+def _cookie_samesite(samesite: str) -> str:
+    normalised = str(samesite).title()
+    if normalised not in _SAMESITE:
+        raise ValueError(f"Invalid SameSite value {samesite!r}: use 'Strict', 'Lax' or 'None'.")
+    return normalised
+
+
+# -- dates -------------------------------------------------------------------------------------
+
+_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def http_date(value: datetime | date | float | int | None = None) -> str:
+    """Format a time as an IMF-fixdate (``Sun, 06 Nov 1994 08:49:37 GMT``).
+
+    ``None`` is now, a number is a Unix timestamp, a naive datetime is UTC and a date is its
+    midnight UTC.
+    """
+    if value is None:
+        moment = gmtime()
+    elif isinstance(value, datetime):
+        moment = value.utctimetuple()
+    elif isinstance(value, date):
+        moment = value.timetuple()
+    else:
+        moment = gmtime(value)
+    return (
+        f"{_DAYS[moment.tm_wday]}, {moment.tm_mday:02d} {_MONTHS[moment.tm_mon - 1]} "
+        f"{moment.tm_year:04d} {moment.tm_hour:02d}:{moment.tm_min:02d}:{moment.tm_sec:02d} GMT"
+    )
+
+
+def parse_date(value: str | None) -> datetime | None:
+    """Parse an HTTP date (IMF-fixdate, RFC 850 or asctime) to an aware UTC datetime.
+
+    Returns None for a missing or malformed date; never raises.
+    """
+    if not value or len(value) > 64:
+        return None
+    try:
+        moment = parsedate_to_datetime(value.strip())
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        return None
+
+
+# -- options headers ---------------------------------------------------------------------------
+
+# NOTE: an unclosed quote runs to the end of the input instead of failing, so a match never
+# backtracks and a whole header is scanned once (linear time on any input).
+_OPTION = re.compile(
+    r"""
+    ;\s*
+    (?P<key>[^\s;=]*)\s*
+    (?:=\s*(?P<value>"(?:[^"\\]|\\.)*\\?(?:"|\Z)|[^;]*))?
+    [^;]*
+    """,
+    re.VERBOSE | re.DOTALL,
+)
+_EXTENDED_CHARSETS = frozenset(("utf-8", "utf8", "iso-8859-1", "latin-1", "us-ascii"))
+
+
+def parse_options_header(value: str | None) -> tuple[str, dict[str, str]]:
+    """Split a header like ``Content-Type`` into its value and ``{param: value}``.
+
+    ``'text/html; charset="utf-8"'`` gives ``('text/html', {'charset': 'utf-8'})``. Parameter
+    names are lower-cased, quoted values unquoted, the first of duplicated names wins, and
+    RFC 2231 ``name*=UTF-8''...`` values are decoded. Never raises; reads at most
+    :data:`MAX_OPTIONS` parameters.
+    """
+    if not value:
+        return "", {}
+    main, semicolon, _ = value.partition(";")
+    if not semicolon:
+        return main.strip(), {}
+    params: dict[str, str] = {}
+    extended: dict[str, str] = {}
+    for count, match in enumerate(_OPTION.finditer(value, len(main))):
+        if count >= MAX_OPTIONS:
+            break
+        key, raw = match.group("key").lower(), match.group("value")
+        if not key or raw is None:
+            continue
+        if key[-1] == "*":
+            decoded = _decode_rfc2231(_unquote_option(raw))
+            if decoded is not None:
+                extended.setdefault(key[:-1], decoded)
+        else:
+            params.setdefault(key, _unquote_option(raw))
+    # SECURITY: with both, the plain parameter wins (SECURITY.md #13): a filter that checked
+    # filename="a.txt" must not be bypassed by filename*=UTF-8''evil.php.
+    for key, decoded in extended.items():
+        params.setdefault(key, decoded)
+    return main.strip(), params
+
+
+def _unquote_option(raw: str) -> str:
+    if raw[:1] != '"':
+        return raw.strip()
+    inner = raw[1:-1] if len(raw) > 1 and raw[-1] == '"' else raw[1:]
+    return _BACKSLASH_ESCAPE.sub(r"\1", inner) if "\\" in inner else inner
+
+
+def _decode_rfc2231(value: str) -> str | None:
+    """Decode ``charset'language'percent-encoded``; None for an unknown charset."""
+    charset, quote_mark, rest = value.partition("'")
+    if not quote_mark:
+        return unquote(value, errors="replace")
+    charset = charset.lower() or "utf-8"
+    if charset not in _EXTENDED_CHARSETS:
+        return None
+    return unquote(rest.partition("'")[2], encoding=charset, errors="replace")
+
+
+def quote_header_value(value: Any, allow_token: bool = True) -> str:
+    """Quote ``value`` for a header parameter; tokens stay bare when ``allow_token``."""
+    text = str(value)
+    if allow_token and text and _TOKEN_CHARS.issuperset(text):
+        return text
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def dump_options_header(header: str, options: Mapping[str, Any]) -> str:
+    """Join a value and its parameters: ``text/plain; charset=utf-8``.
+
+    A None parameter is left out and a True one is written as a bare name.
+    """
+    parts = [header]
+    for key, value in options.items():
+        if value is None:
+            continue
+        parts.append(key if value is True else f"{key}={quote_header_value(value)}")
+    return "; ".join(parts)
+
+
+@overload
+def parse_accept_header(value: str | None) -> MIMEAccept: ...
+@overload
+def parse_accept_header(value: str | None, cls: type[_AcceptT]) -> _AcceptT: ...
+def parse_accept_header(value: str | None, cls: type[Accept] = MIMEAccept) -> Accept:
+    """Parse an ``Accept``-style header into ``cls``.
+
+    An entry with a malformed quality is skipped; only the first :data:`MAX_ACCEPT_ENTRIES`
+    entries are read. A missing or empty header gives an Accept whose ``provided`` is false.
+    """
+    if not value or not value.strip():
+        return cls(None)
+    entries: list[tuple[str, float]] = []
+    for piece in value.split(",", MAX_ACCEPT_ENTRIES)[:MAX_ACCEPT_ENTRIES]:
+        entry = _parse_accept_entry(piece)
+        if entry is not None:
+            entries.append(entry)
+    return cls(entries)
+
+
+_QUALITY = re.compile(r"\d{1,3}(?:\.\d{0,6})?|\.\d{1,6}", re.ASCII)
+
+
+def _parse_accept_entry(piece: str) -> tuple[str, float] | None:
+    """Return ``(value with its parameters, quality)``; None for an empty or invalid entry."""
+    if ";" not in piece:
+        piece = piece.strip()
+        return (piece, 1.0) if piece else None
+    main, *params = piece.split(";")
+    main = main.strip()
+    if not main:
+        return None
+    kept = []
+    for param in params:
+        key, _, raw = param.partition("=")
+        key, raw = key.strip().lower(), raw.strip()
+        if key != "q":
+            if key:
+                kept.append(f"{key}={raw}")
+            continue
+        quality = float(raw) if _QUALITY.fullmatch(raw) else 2.0
+        if quality > 1:
+            return None
+        # NOTE: parameters after q are accept-extensions, not part of the media range.
+        return ";".join([main, *kept]), quality
+    return ";".join([main, *kept]), 1.0
+
+
+# -- content length and ranges -----------------------------------------------------------------
+
+
+def parse_content_length(value: str | None) -> int | None:
+    """Return the ``Content-Length`` as an int; None when absent or empty.
+
+    Raises BadRequest for anything but ASCII digits (``-1``, ``+5``, ``1e3``, ``5, 5``), or
+    more than 19 of them.
+    """
+    if value is None:
+        return None
+    value = value.strip(" \t")
+    if not value:
+        return None
+    # SECURITY: int() would accept "+5", "٣" and "1_0"; a framing header takes digits only.
+    if not (value.isascii() and value.isdigit()) or len(value) > 19:
+        raise BadRequest("Invalid Content-Length header.")
+    return int(value)
+
+
+_RANGE_SPEC = re.compile(r"\s*(\d{0,19})\s*-\s*(\d{0,19})\s*", re.ASCII)
+
+
+def parse_range_header(value: str | None, length: int) -> list[tuple[int, int]] | None:
+    """Return the byte ranges of a ``Range`` header as ``(start, stop)`` (stop exclusive).
+
+    ``bytes=0-99``, ``bytes=100-`` and ``bytes=-500`` are resolved against ``length``.
+    Returns None when the header should be ignored (serve the whole resource with 200): it is
+    absent, malformed, not in bytes, has more than :data:`MAX_RANGES` parts, or has
+    overlapping parts (RFC 9110 lets a server ignore those; coalescing them is how
+    "thousands of overlapping ranges" attacks amplify). Parts beyond the end are dropped;
+    raises :class:`~hipflask.exceptions.RequestedRangeNotSatisfiable` (416) when no part is
+    left. Linear time on any input.
+    """
+    if not value:
+        return None
+    unit, equals, spec = value.partition("=")
+    if not equals or unit.strip().lower() != "bytes":
+        return None
+    specs = spec.split(",", MAX_RANGES)
+    if len(specs) > MAX_RANGES:
+        return None
+    ranges: list[tuple[int, int]] = []
+    for part in specs:
+        if not part.strip():
+            continue
+        match = _RANGE_SPEC.fullmatch(part)
+        if match is None:
+            return None
+        first, last = match.groups()
+        if (not first and not last) or (first and last and int(last) < int(first)):
+            return None
+        satisfiable = _resolve_range(first, last, length)
+        if satisfiable is not None:
+            ranges.append(satisfiable)
+    if not ranges:
+        if not any(part.strip() for part in specs):
+            return None
+        raise RequestedRangeNotSatisfiable(length)
+    ordered = sorted(ranges)
+    if any(ordered[i][1] > ordered[i + 1][0] for i in range(len(ordered) - 1)):
+        return None
+    return ranges
+
+
+def _resolve_range(first: str, last: str, length: int) -> tuple[int, int] | None:
+    """Resolve one valid range spec against ``length``; None when it is unsatisfiable."""
+    if not first:
+        suffix = int(last)
+        return (max(length - suffix, 0), length) if suffix > 0 and length > 0 else None
+    start = int(first)
+    if start >= length:
+        return None
+    return start, min(int(last) + 1, length) if last else length
+
+
+def content_range_header(start: int, stop: int, length: int) -> str:
+    """Return the ``Content-Range`` value of the bytes ``start`` to ``stop`` (exclusive)."""
+    return f"bytes {start}-{stop - 1}/{length}"
+
+
+# -- etags and conditional requests ------------------------------------------------------------
+
+# NOTE: the bare alternative is greedy (and stripped later): a lazy one backtracks
+# quadratically over long runs of spaces.
+_ETAG = re.compile(r'\s*([Ww]/)?(?:"([^"]*)"\s*(?:,|\Z)|([^,]*)(?:,|\Z))')
+
+
+def quote_etag(etag: str, weak: bool = False) -> str:
+    """Quote an entity tag (``"abc"`` or ``W/"abc"``); a ``"`` in it raises ValueError."""
+    if '"' in etag:
+        raise ValueError("An entity tag must not contain '\"'.")
+    return f'W/"{etag}"' if weak else f'"{etag}"'
+
+
+def unquote_etag(value: str | None) -> tuple[str | None, bool]:
+    """Return ``(tag, is_weak)`` of a quoted (or bare) entity tag; ``(None, False)`` if empty."""
+    if not value:
+        return None, False
+    value = value.strip()
+    weak = value[:2] in ("W/", "w/")
+    if weak:
+        value = value[2:]
+    if len(value) > 1 and value[0] == value[-1] == '"':
+        value = value[1:-1]
+    return value, weak
+
+
+def parse_etags(value: str | None) -> ETags:
+    """Parse an ``If-Match`` or ``If-None-Match`` header; ``*`` sets ``star_tag``."""
+    if not value:
+        return ETags()
+    strong: list[str] = []
+    weak: list[str] = []
+    position, end = 0, len(value)
+    while position < end:
+        match = _ETAG.match(value, position)
+        if match is None or match.end() == position:
+            break
+        position = match.end()
+        is_weak, quoted, bare = match.groups()
+        etag = quoted if quoted is not None else bare.strip()
+        if not etag:
+            continue
+        if bare == "*" and not is_weak:
+            return ETags(star_tag=True)
+        (weak if is_weak else strong).append(etag)
+    return ETags(strong, weak)
+
+
+def generate_etag(data: bytes) -> str:
+    """Return an entity tag for ``data`` (its SHA-1, hex)."""
+    return hashlib.sha1(data, usedforsecurity=False).hexdigest()
+
+
+def is_resource_modified(
+    *,
+    if_none_match: str | None,
+    if_modified_since: str | None,
+    etag: str | None = None,
+    last_modified: datetime | float | None = None,
+) -> bool:
+    """Decide whether a conditional GET should get the full response rather than a 304.
+
+    As RFC 9110 says, ``If-None-Match`` (weak comparison) wins over ``If-Modified-Since``,
+    which is compared to the second. ``etag`` may be quoted or bare.
+    """
+    if if_none_match:
+        etags = parse_etags(if_none_match)
+        if etags.star_tag:
+            return False
+        tag = unquote_etag(etag)[0]
+        return tag is None or not etags.contains_weak(tag)
+    if not if_modified_since or last_modified is None:
+        return True
+    since = parse_date(if_modified_since)
+    if since is None:
+        return True
+    if isinstance(last_modified, datetime):
+        modified = last_modified if last_modified.tzinfo else last_modified.replace(tzinfo=UTC)
+    else:
+        modified = datetime.fromtimestamp(last_modified, UTC)
+    return modified.replace(microsecond=0) > since
+
+
+# -- downloads and URLs ------------------------------------------------------------------------
+
+_CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def content_disposition(filename: str | None, as_attachment: bool) -> str:
+    """Return a ``Content-Disposition`` value for a download.
+
+    A non-ASCII name gets an ASCII fallback ``filename`` plus ``filename*=UTF-8''...``
+    (RFC 6266). Control characters are removed, so a name can never end the header line.
+    """
+    kind = "attachment" if as_attachment else "inline"
+    if filename is None:
+        return kind
+    # SECURITY: CR, LF and NUL are dropped (SECURITY.md #24), not encoded.
+    cleaned = _CONTROL_CHARS.sub("", filename)
+    simple = unicodedata.normalize("NFKD", cleaned).encode("ascii", "ignore").decode("ascii")
+    header = f"{kind}; filename={quote_header_value(simple)}"
+    if simple != cleaned:
+        header += f"; filename*=UTF-8''{quote(cleaned, safe='!#$&+^`|~')}"
+    return header
+
+
+def url_quote(value: str, safe: str = "/:") -> str:
+    """Percent-encode ``value`` as UTF-8, keeping ``safe`` and unreserved characters."""
+    return quote(value, safe=safe, encoding="utf-8", errors="strict")
+
+
+_QUERY_SAFE = "!$'()*,/:;?@"
+
+
+def url_encode(pairs: Mapping[str, Any] | Iterable[tuple[str, Any]]) -> str:
+    """Encode a query string; None values are dropped, list and tuple values repeated."""
+    if isinstance(pairs, MultiDict):
+        items: Iterable[tuple[str, Any]] = pairs.items(multi=True)
+    else:
+        items = pairs.items() if isinstance(pairs, Mapping) else pairs
+    encoded = []
+    for key, value in items:
+        values = value if isinstance(value, list | tuple) else (value,)
+        quoted_key = quote_plus(str(key), safe=_QUERY_SAFE)
+        for item in values:
+            if item is not None:
+                encoded.append(f"{quoted_key}={quote_plus(str(item), safe=_QUERY_SAFE)}")
+    return "&".join(encoded)
