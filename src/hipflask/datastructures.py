@@ -7,10 +7,8 @@ methods (``[]``, ``get``, ``add``, ``set``) are a few C-level operations. A miss
 
 from __future__ import annotations
 
-import copy as _copy
 import os
 import re
-import shutil
 from collections.abc import Callable, Iterable, Iterator, KeysView, Mapping
 from io import BytesIO
 from operator import itemgetter
@@ -251,7 +249,9 @@ class MultiDict(dict[Any, list[Any]]):
 
     def deepcopy(self, memo: dict[int, Any] | None = None) -> MultiDict:
         """Return a deep copy."""
-        return type(self)(_copy.deepcopy(self.to_dict(flat=False), memo))
+        import copy  # NOTE: imported on use, to keep `import hipflask` lean
+
+        return type(self)(copy.deepcopy(self.to_dict(flat=False), memo))
 
     def __copy__(self) -> MultiDict:
         return self.copy()
@@ -795,6 +795,8 @@ class FileStorage:
 
     def save(self, dst: str | os.PathLike[str] | IO[bytes], buffer_size: int = 16384) -> None:
         """Copy the file to a path (opened, written and closed) or to a binary file object."""
+        import shutil  # NOTE: imported on use, to keep `import hipflask` lean
+
         if isinstance(dst, str | os.PathLike):
             with open(dst, "wb") as target:
                 shutil.copyfileobj(self.stream, target, buffer_size)

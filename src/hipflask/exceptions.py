@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from html import escape
 from typing import TYPE_CHECKING, Any, NoReturn
 
 if TYPE_CHECKING:
@@ -52,6 +51,8 @@ class HTTPException(Exception):
         if wants_json:
             payload = {"error": self.description, "status": self.code, "name": self.name}
             return json.dumps(payload), "application/json"
+        from html import escape  # NOTE: imported on use, to keep `import hipflask` lean
+
         html = (
             "<!doctype html>\n<html lang=en>\n"
             f"<title>{self.code} {escape(self.name)}</title>\n"

@@ -7,13 +7,9 @@ anything that could end a header line early (CR, LF, NUL) with ValueError.
 
 from __future__ import annotations
 
-import hashlib
-import logging
 import re
-import unicodedata
 from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime, timedelta
-from email.utils import parsedate_to_datetime
 from time import gmtime, time
 from typing import Any, TypeVar, overload
 from urllib.parse import quote, quote_plus, unquote
@@ -52,7 +48,6 @@ __all__ = [
     "url_quote",
 ]
 
-_logger = logging.getLogger("hipflask.http")
 _AcceptT = TypeVar("_AcceptT", bound=Accept)
 
 #: Parsers stop after this many items; legitimate headers are far below.
@@ -180,7 +175,9 @@ def dump_cookie(
     )
     header = "; ".join(attribute for attribute in attributes if attribute)
     if max_size and len(header) > max_size:
-        _logger.warning(
+        import logging  # NOTE: only oversized cookies need it; keeps start-up lean
+
+        logging.getLogger("hipflask.http").warning(
             "The %r cookie is %d bytes, over the %d-byte limit; browsers may silently ignore it.",
             key,
             len(header),
@@ -289,6 +286,8 @@ def parse_date(value: str | None) -> datetime | None:
     if not value or len(value) > 64:
         return None
     try:
+        from email.utils import parsedate_to_datetime  # NOTE: lazy, ~10 ms to import
+
         moment = parsedate_to_datetime(value.strip())
     except (TypeError, ValueError, IndexError, OverflowError):
         return None
@@ -569,6 +568,8 @@ def parse_etags(value: str | None) -> ETags:
 
 def generate_etag(data: bytes) -> str:
     """Return an entity tag for ``data`` (its SHA-1, hex)."""
+    import hashlib  # NOTE: imported on use, to keep `import hipflask` lean
+
     return hashlib.sha1(data, usedforsecurity=False).hexdigest()
 
 
@@ -618,6 +619,8 @@ def content_disposition(filename: str | None, as_attachment: bool) -> str:
         return kind
     # SECURITY: CR, LF and NUL are dropped (SECURITY.md #24), not encoded.
     cleaned = _CONTROL_CHARS.sub("", filename)
+    import unicodedata  # NOTE: imported on use, to keep `import hipflask` lean
+
     simple = unicodedata.normalize("NFKD", cleaned).encode("ascii", "ignore").decode("ascii")
     header = f"{kind}; filename={quote_header_value(simple)}"
     if simple != cleaned:

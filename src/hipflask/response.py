@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime, timedelta
-from html import escape
 from http import HTTPStatus
 from typing import Any
 from urllib.parse import quote
@@ -386,6 +385,8 @@ def redirect(location: str, code: int = 302, Response: type[Response] | None = N
         app_ctx = _cv_app.get(None)
         Response = app_ctx.app.response_class if app_ctx is not None else globals()["Response"]
     safe_location = quote(location, safe=_LOCATION_SAFE)
+    from html import escape  # NOTE: imported on use, to keep `import hipflask` lean
+
     html_location = escape(location)
     body = (
         "<!doctype html>\n<html lang=en>\n<title>Redirecting...</title>\n"

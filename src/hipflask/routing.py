@@ -10,17 +10,17 @@ refusing a value, a method that does not fit, a missing trailing slash, a 404 or
 
 from __future__ import annotations
 
-import ast
-import difflib
 import re
 import threading
-import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import lru_cache
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import quote, urlencode
 
 from .exceptions import MethodNotAllowed, NotFound, RequestRedirect
+
+if TYPE_CHECKING:
+    import uuid
 
 # NOTE: RFC 3986 lets sub-delimiters, ":" and "@" stand unencoded in a path segment, and "/"
 # between segments; "?" and "#" would end the path, so they are always encoded.
@@ -222,10 +222,14 @@ class UUIDConverter(BaseConverter):
 
     def to_python(self, value: str) -> uuid.UUID:
         """Return the :class:`uuid.UUID`."""
+        import uuid  # NOTE: imported on use, to keep `import hipflask` lean
+
         return uuid.UUID(value)
 
     def to_url(self, value: Any) -> str:
         """Return the canonical (lower-case, hyphenated) form of ``value``."""
+        import uuid  # NOTE: imported on use, to keep `import hipflask` lean
+
         if isinstance(value, uuid.UUID):
             return str(value)
         try:
@@ -319,6 +323,8 @@ def _parse_arguments(text: str) -> tuple[tuple[Any, ...], dict[str, Any]]:
 
 def _literal(token: str) -> Any:
     try:
+        import ast  # NOTE: imported on use, to keep `import hipflask` lean
+
         return ast.literal_eval(token)
     except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
         if re.fullmatch(r"[\w.]+", token):
@@ -869,6 +875,8 @@ def _describe_build_error(
     rules = list(url_map.iter_rules(endpoint)) if url_map is not None else []
     if not rules:
         known = list(url_map._by_endpoint) if url_map is not None else []
+        import difflib  # NOTE: imported on use, to keep `import hipflask` lean
+
         close = difflib.get_close_matches(endpoint, known)
         hint = f" Did you mean {' or '.join(repr(name) for name in close)}?" if close else ""
         return f"{prefix}: no such endpoint.{hint}"

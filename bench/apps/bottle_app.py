@@ -1,0 +1,59 @@
+"""The benchmark app on Bottle; its session is a signed cookie holding the counter."""
+
+from __future__ import annotations
+
+import bottle
+from bottle import request, response
+
+from bench.apps.spec import FILLER_RULES, SECRET_KEY, TEMPLATE, TEMPLATE_CONTEXT
+
+UNAVAILABLE: dict[str, str] = {}
+
+
+def create_app(static_dir: str) -> bottle.Bottle:
+    """Build the app; ``/static/<filename>`` serves files from ``static_dir``."""
+    app = bottle.Bottle()
+
+    def filler(a: str, b: str) -> str:
+        return f"{a} {b}"
+
+    for index in range(FILLER_RULES):
+        app.route(f"/r{index}/<a>/<b>", callback=filler)
+
+    @app.get("/")
+    def hello() -> str:
+        return "Hello, World!"
+
+    @app.get("/users/<user_id:int>/posts/<slug>")
+    def params(user_id: int, slug: str) -> str:
+        return f"user {user_id} post {slug}"
+
+    @app.get("/json")
+    def json() -> dict[str, object]:
+        return {"message": "Hello, World!", "items": [1, 2, 3]}
+
+    @app.post("/form")
+    def form() -> str:
+        return str(request.forms["name"])
+
+    @app.get("/cookie")
+    def cookie() -> str:
+        response.set_cookie("seen", "1")
+        return str(request.get_cookie("theme"))
+
+    @app.get("/session")
+    def counter() -> str:
+        # NOTE: a string value: Bottle deprecates pickling anything else into a signed cookie.
+        count = str(int(request.get_cookie("session", "0", secret=SECRET_KEY)) + 1)
+        response.set_cookie("session", count, secret=SECRET_KEY)
+        return count
+
+    @app.get("/template")
+    def template() -> str:
+        return str(bottle.jinja2_template(TEMPLATE, **TEMPLATE_CONTEXT))
+
+    @app.get("/static/<filename:path>")
+    def static(filename: str) -> bottle.HTTPResponse:
+        return bottle.static_file(filename, root=static_dir)
+
+    return app

@@ -1,0 +1,60 @@
+"""The benchmark app on hipflask: the Flask app with its imports changed."""
+
+from __future__ import annotations
+
+from bench.apps.spec import FILLER_RULES, SECRET_KEY, TEMPLATE, TEMPLATE_CONTEXT
+from hipflask import App, Response, jsonify, make_response, request, session
+
+UNAVAILABLE: dict[str, str] = {}
+
+try:
+    from hipflask import render_template_string
+except ImportError as exc:  # NOTE: until hipflask has templates, the scenario reads "-"
+    UNAVAILABLE["template"] = f"render_template_string not importable ({exc})"
+
+
+def create_app(static_dir: str) -> App:
+    """Build the app; its ``static/`` folder is ``static_dir``."""
+    app = App(__name__, static_folder=static_dir, static_url_path="/static")
+    app.config["SECRET_KEY"] = SECRET_KEY
+
+    def filler(a: str, b: str) -> str:
+        return f"{a} {b}"
+
+    for index in range(FILLER_RULES):
+        app.add_url_rule(f"/r{index}/<a>/<b>", f"r{index}", filler)
+
+    @app.route("/")
+    def hello() -> str:
+        return "Hello, World!"
+
+    @app.route("/users/<int:user_id>/posts/<slug>")
+    def params(user_id: int, slug: str) -> str:
+        return f"user {user_id} post {slug}"
+
+    @app.route("/json")
+    def json() -> Response:
+        return jsonify({"message": "Hello, World!", "items": [1, 2, 3]})
+
+    @app.route("/form", methods=["POST"])
+    def form() -> str:
+        return request.form["name"]
+
+    @app.route("/cookie")
+    def cookie() -> Response:
+        response = make_response(request.cookies["theme"])
+        response.set_cookie("seen", "1")
+        return response
+
+    @app.route("/session")
+    def counter() -> str:
+        session["counter"] = session.get("counter", 0) + 1
+        return str(session["counter"])
+
+    if "template" not in UNAVAILABLE:
+
+        @app.route("/template")
+        def template() -> str:
+            return render_template_string(TEMPLATE, **TEMPLATE_CONTEXT)
+
+    return app
