@@ -10,13 +10,10 @@ Each step is a small method so subclasses can override it.
 
 from __future__ import annotations
 
-import logging
 import os
 import sys
-import traceback
 from collections.abc import Callable, Iterable
 from datetime import timedelta
-from html import escape
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from .config import DEFAULT_CONFIG, Config, ConfigAttribute
@@ -34,7 +31,10 @@ from .routing import Map, Rule
 from .scaffold import Scaffold, ensure_sync
 
 if TYPE_CHECKING:
+    import logging
+
     from .blueprints import Blueprint
+    from .cli import AppGroup
     from .sessions import SessionInterface
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -116,7 +116,7 @@ class App(Scaffold):
         self._jinja_env: Any = None
         self._session_interface: SessionInterface | None = None
         self._logger: logging.Logger | None = None
-        self._cli: Any = None
+        self._cli: AppGroup | None = None
         if self.has_static_folder:
             self.add_url_rule(
                 f"{self.static_url_path}/<path:filename>",
@@ -183,7 +183,7 @@ class App(Scaffold):
         return create_environment(self)
 
     @property
-    def cli(self) -> Any:
+    def cli(self) -> AppGroup:
         """The app's click command group (``@app.cli.command()``)."""
         if self._cli is None:
             from .cli import AppGroup
@@ -703,6 +703,9 @@ class App(Scaffold):
         )
 
     def _debug_error_page(self, exc: BaseException) -> Response:
+        import traceback
+        from html import escape
+
         trace = "".join(traceback.format_exception(exc))
         body = (
             "<!doctype html>\n<html lang=en>\n<title>500 Internal Server Error (debug)</title>\n"

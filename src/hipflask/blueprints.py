@@ -16,6 +16,7 @@ from .scaffold import Scaffold, ensure_sync
 
 if TYPE_CHECKING:
     from .app import App
+    from .cli import AppGroup
 
 F = TypeVar("F", bound=Callable[..., Any])
 DeferredSetupFunction = Callable[["BlueprintSetupState"], None]
@@ -99,10 +100,10 @@ class Blueprint(Scaffold):
         self.deferred_functions: list[DeferredSetupFunction] = []
         self._blueprints: list[tuple[Blueprint, dict[str, Any]]] = []
         self._got_registered_once = False
-        self._cli: Any = None
+        self._cli: AppGroup | None = None
 
     @property
-    def cli(self) -> Any:
+    def cli(self) -> AppGroup:
         """The blueprint's click group, added to the app's CLI at registration."""
         if self._cli is None:
             from .cli import AppGroup

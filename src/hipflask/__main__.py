@@ -1,0 +1,7 @@
+"""Run the ``hipflask`` command line: ``python -m hipflask``."""
+
+from __future__ import annotations
+
+from .cli import main
+
+main()
