@@ -29,6 +29,7 @@ from .request import Request
 from .response import Response
 from .routing import Map, Rule
 from .scaffold import Scaffold, ensure_sync
+from .urls import build_url
 
 if TYPE_CHECKING:
     import logging
@@ -404,8 +405,6 @@ class App(Scaffold):
         **values: Any,
     ) -> str:
         """Build a URL for ``endpoint`` (see :func:`hipflask.url_for`)."""
-        from .urls import build_url
-
         return build_url(self, endpoint, values, _anchor, _method, _scheme, _external)
 
     def inject_url_defaults(self, endpoint: str, values: dict[str, Any]) -> None:

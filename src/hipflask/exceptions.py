@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from functools import cache
 from typing import TYPE_CHECKING, Any, NoReturn
 
 if TYPE_CHECKING:
@@ -17,6 +18,14 @@ if TYPE_CHECKING:
 
 
 _BODIES: dict[tuple[Any, ...], tuple[str, str]] = {}
+
+
+@cache
+def _response_class() -> type[Response]:
+    """Return :class:`~hipflask.response.Response`, imported late (it imports this module)."""
+    from .response import Response
+
+    return Response
 
 
 class HTTPException(Exception):
@@ -62,13 +71,11 @@ class HTTPException(Exception):
 
     def get_response(self, request: Request | None = None) -> Response:
         """Build the response sent for this exception, negotiated against ``request``."""
-        from .response import Response
-
         if self.response is not None:
             return self.response
         wants_json = request is not None and request.prefers_json
         body, content_type = self.get_body(wants_json)
-        response = Response(body, self.code, content_type=content_type)
+        response = _response_class()(body, self.code, content_type=content_type)
         for name, value in self.get_headers():
             response.headers.add(name, value)
         return response

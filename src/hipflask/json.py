@@ -11,6 +11,7 @@ import json as _json
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from .ctx import _cv_app
 from .http import http_date
 
 if TYPE_CHECKING:
@@ -109,8 +110,6 @@ class JSONProvider:
 
 def jsonify(*args: Any, **kwargs: Any) -> Response:
     """Return a JSON response: ``jsonify(a=1)``, ``jsonify({'a': 1})`` or ``jsonify([1, 2])``."""
-    from .ctx import _cv_app
-
     app_ctx = _cv_app.get(None)
     if app_ctx is None:
         raise RuntimeError("jsonify() needs an application context.")
@@ -119,8 +118,6 @@ def jsonify(*args: Any, **kwargs: Any) -> Response:
 
 def dumps(obj: Any, **kwargs: Any) -> str:
     """Serialise with the current app's provider, or with the defaults outside an app."""
-    from .ctx import _cv_app
-
     app_ctx = _cv_app.get(None)
     if app_ctx is not None:
         return app_ctx.app.json.dumps(obj, **kwargs)
@@ -130,8 +127,6 @@ def dumps(obj: Any, **kwargs: Any) -> str:
 
 def loads(s: str | bytes, **kwargs: Any) -> Any:
     """Parse JSON with the current app's provider, or the standard library outside an app."""
-    from .ctx import _cv_app
-
     app_ctx = _cv_app.get(None)
     if app_ctx is not None:
         return app_ctx.app.json.loads(s, **kwargs)

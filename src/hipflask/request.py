@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
+from functools import cache
 from typing import TYPE_CHECKING, Any, BinaryIO, Generic, TypeVar, overload
 from urllib.parse import parse_qsl, quote
 
@@ -24,6 +25,7 @@ from .http import parse_accept_header, parse_content_length, parse_cookie, parse
 
 if TYPE_CHECKING:
     from .app import App
+    from .formparser import FormLimits
     from .routing import Rule
 
 T = TypeVar("T")
@@ -418,17 +420,15 @@ class Request:
     def _load_form_data(self) -> None:
         if "form" in self.__dict__:
             return
-        from .formparser import FormLimits, parse_form_data
-
         mimetype = self.mimetype
         storage = self.parameter_storage_class
         if mimetype not in ("multipart/form-data", "application/x-www-form-urlencoded"):
             self.__dict__["form"] = storage()
             self.__dict__["files"] = storage()
             return
-        limits = FormLimits(
-            max_form_memory_size=self.max_form_memory_size, max_form_parts=self.max_form_parts
-        )
+        from .formparser import parse_form_data
+
+        limits = _form_limits(self.max_form_memory_size, self.max_form_parts)
         form, files = parse_form_data(self.stream, self.content_type, self.content_length, limits)
         self._cached_data = b""
         self.__dict__["form"] = form
@@ -548,6 +548,14 @@ class Request:
             for storages in files.listvalues():
                 for storage in storages:
                     storage.close()
+
+
+@cache
+def _form_limits(max_form_memory_size: int | None, max_form_parts: int | None) -> FormLimits:
+    """Return the parser limits for these settings (built once: they rarely change)."""
+    from .formparser import FormLimits
+
+    return FormLimits(max_form_memory_size=max_form_memory_size, max_form_parts=max_form_parts)
 
 
 class _EmptyStream:

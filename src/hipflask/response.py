@@ -13,6 +13,7 @@ from http import HTTPStatus
 from typing import Any
 from urllib.parse import quote
 
+from .ctx import _cv_app
 from .datastructures import Headers, check_header_value
 from .http import dump_cookie, parse_options_header
 
@@ -380,8 +381,6 @@ def redirect(location: str, code: int = 302, Response: type[Response] | None = N
     Non-ASCII characters, spaces, CR and LF in ``location`` are percent-encoded.
     """
     if Response is None:
-        from .ctx import _cv_app
-
         app_ctx = _cv_app.get(None)
         Response = app_ctx.app.response_class if app_ctx is not None else globals()["Response"]
     safe_location = quote(location, safe=_LOCATION_SAFE)
@@ -407,8 +406,6 @@ def make_response(*args: Any) -> Response:
     ``make_response(body, 404)`` and ``make_response(body, 404, headers)`` coerce like a view's
     return value does.
     """
-    from .ctx import _cv_app
-
     app_ctx = _cv_app.get(None)
     if app_ctx is None:
         raise RuntimeError("make_response() needs an application context.")
