@@ -48,6 +48,7 @@ if TYPE_CHECKING:
         template_rendered,
     )
     from .templating import (
+        TemplateNotFound,
         render_template,
         render_template_string,
         stream_template,
@@ -75,6 +76,7 @@ _LAZY: dict[str, str] = {
     "request_started": "hipflask.signals",
     "request_tearing_down": "hipflask.signals",
     "template_rendered": "hipflask.signals",
+    "TemplateNotFound": "hipflask.templating",
     "render_template": "hipflask.templating",
     "render_template_string": "hipflask.templating",
     "stream_template": "hipflask.templating",
@@ -89,6 +91,7 @@ __all__ = [
     "Namespace",
     "Request",
     "Response",
+    "TemplateNotFound",
     "abort",
     "after_this_request",
     "appcontext_popped",

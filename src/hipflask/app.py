@@ -193,7 +193,7 @@ class App(Scaffold):
         return self._cli
 
     def get_send_file_max_age(self, filename: str | None) -> int | None:
-        """Return the static files' ``max-age`` (``SEND_FILE_MAX_AGE_DEFAULT``; None: no header)."""
+        """Return the static files' ``max-age`` (``SEND_FILE_MAX_AGE_DEFAULT``; None: no-cache)."""
         value = self.config["SEND_FILE_MAX_AGE_DEFAULT"]
         if value is None:
             return None
