@@ -878,3 +878,14 @@ def test_star_etag_matches_everything() -> None:
     assert star.to_header() == "*"
     assert bool(star)
     assert repr(star) == "<ETags '*'>"
+
+
+def test_from_single_values_keeps_values_whole() -> None:
+    from hipflask.datastructures import ImmutableMultiDict
+
+    built = ImmutableMultiDict.from_single_values({"a": "1", "b": "x"})
+    assert isinstance(built, ImmutableMultiDict)
+    assert built["a"] == "1"
+    assert built.getlist("b") == ["x"]
+    with pytest.raises(TypeError):
+        built["c"] = "3"

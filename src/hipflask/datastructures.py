@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator, KeysView, Mapping
 from io import BytesIO
 from operator import itemgetter
-from typing import IO, Any, NoReturn, TypeVar, overload
+from typing import IO, Any, NoReturn, Self, TypeVar, overload
 
 from .exceptions import BadRequestKeyError
 
@@ -120,6 +120,17 @@ class MultiDict(dict[Any, list[Any]]):
             else:
                 values.append(value)
         dict.update(self, built)
+
+    @classmethod
+    def from_single_values(cls, mapping: Mapping[Any, Any]) -> Self:
+        """Build from a mapping of one value per key, taking list values as values, not lists.
+
+        # PERF: parsed cookies are a plain dict of strings; this skips the per-value checks
+        # of the general constructor.
+        """
+        built = cls()
+        dict.update(built, {key: [value] for key, value in mapping.items()})
+        return built
 
     def __getitem__(self, key: Any) -> Any:
         """Return the first value of ``key``; a missing key raises BadRequestKeyError (400)."""

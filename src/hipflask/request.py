@@ -312,7 +312,7 @@ class Request:
     @lazy
     def cookies(self) -> ImmutableMultiDict:
         """The cookies sent by the client (the first of duplicated names wins)."""
-        return ImmutableMultiDict(parse_cookie(self.environ.get("HTTP_COOKIE")))
+        return ImmutableMultiDict.from_single_values(parse_cookie(self.environ.get("HTTP_COOKIE")))
 
     @property
     def user_agent(self) -> UserAgent:
@@ -426,10 +426,8 @@ class Request:
             self.__dict__["form"] = storage()
             self.__dict__["files"] = storage()
             return
-        from .formparser import parse_form_data
-
         limits = _form_limits(self.max_form_memory_size, self.max_form_parts)
-        form, files = parse_form_data(self.stream, self.content_type, self.content_length, limits)
+        form, files = _form_parser()(self.stream, self.content_type, self.content_length, limits)
         self._cached_data = b""
         self.__dict__["form"] = form
         self.__dict__["files"] = files
@@ -548,6 +546,18 @@ class Request:
             for storages in files.listvalues():
                 for storage in storages:
                     storage.close()
+
+
+@cache
+def _form_parser() -> Callable[..., tuple[ImmutableMultiDict, ImmutableMultiDict]]:
+    """Return :func:`~hipflask.formparser.parse_form_data`, importing python-multipart once.
+
+    # PERF: imported on the first form (python-multipart costs ~35 ms at start-up) and kept,
+    # instead of an import statement on every form request.
+    """
+    from .formparser import parse_form_data
+
+    return parse_form_data
 
 
 @cache
