@@ -69,6 +69,8 @@ class App(Scaffold):
     # PERF: nobody can have connected a receiver before that module was imported, so until then
     # every send site costs one class-attribute lookup.
     _signals_active: bool = False
+    #: True once the first request applied the config switches that install a battery.
+    _setup_finished: bool = False
 
     testing = ConfigAttribute("TESTING")
     secret_key = ConfigAttribute("SECRET_KEY")
@@ -131,7 +133,7 @@ class App(Scaffold):
     def name(self) -> str:  # type: ignore[override]
         """The app's name: the import name, or the script's name when run as ``__main__``."""
         if self.import_name == "__main__":
-            filename = getattr(sys.modules["__main__"], "__file__", None)
+            filename: str | None = getattr(sys.modules["__main__"], "__file__", None)
             if filename:
                 return os.path.splitext(os.path.basename(filename))[0]
             return "__main__"
@@ -467,6 +469,8 @@ class App(Scaffold):
 
     def full_dispatch_request(self, ctx: RequestContext) -> Response:
         """Match, run the hooks and the view, and turn the result into a response."""
+        if not self._setup_finished:
+            self._finish_setup()
         try:
             try:
                 self._match_request(ctx.request)
@@ -481,6 +485,17 @@ class App(Scaffold):
         except Exception as exc:
             rv = self.handle_user_exception(ctx, exc)
         return self.finalize_request(ctx, rv)
+
+    def _finish_setup(self) -> None:
+        """Install the batteries that config switches ask for (``CSRF_PROTECT``), once.
+
+        # NOTE: only a switch that is on imports its battery, so the core loads none by itself.
+        """
+        if self.config.get("CSRF_PROTECT") and "csrf" not in self.extensions:
+            from .csrf import CSRFProtect
+
+            CSRFProtect(self)
+        self._setup_finished = True
 
     def _match_request(self, request: Request) -> None:
         trusted = self.config["TRUSTED_HOSTS"]
@@ -614,7 +629,7 @@ class App(Scaffold):
 
     def _coerce_body(self, rv: Any, status: Any, headers: Any) -> Response:
         if isinstance(rv, str | bytes | bytearray):
-            return self.response_class(rv, status=status, headers=headers)
+            return self.response_class(rv, status, headers)
         if isinstance(rv, dict | list):
             response = self.json.response(rv)
         elif isinstance(rv, Response):

@@ -204,17 +204,18 @@ class Blueprint(Scaffold):
             app.error_handler_spec[scope] = merged
         for endpoint, func in self.view_functions.items():
             app.view_functions[f"{name}.{endpoint}"] = func
-        for own, target in (
+        hook_tables: tuple[tuple[dict[str | None, list[Any]], dict[str | None, list[Any]]], ...] = (
             (self.before_request_funcs, app.before_request_funcs),
             (self.after_request_funcs, app.after_request_funcs),
             (self.teardown_request_funcs, app.teardown_request_funcs),
             (self.url_default_functions, app.url_default_functions),
             (self.url_value_preprocessors, app.url_value_preprocessors),
             (self.template_context_processors, app.template_context_processors),
-        ):
+        )
+        for own, target in hook_tables:
             for key, funcs in own.items():
                 scope = name if key is None else f"{name}.{key}"
-                target[scope].extend(funcs)  # type: ignore[attr-defined]
+                target[scope].extend(funcs)
 
     # -- registrations on the app itself ----------------------------------------------------
 

@@ -444,4 +444,5 @@ def abort(status: int | Response, *args: Any, **kwargs: Any) -> NoReturn:
         except KeyError:
             raise LookupError(f"no exception for {status!r}") from None
         raise cls(*args, **kwargs)
-    raise HTTPException(*args, response=status, **kwargs)
+    description = args[0] if args else kwargs.get("description")
+    raise HTTPException(description, response=status)

@@ -384,7 +384,7 @@ class Request:
         limit = self.max_content_length
         wsgi_input = self.environ.get("wsgi.input")
         if wsgi_input is None:
-            return _LimitedStream(_EMPTY, 0)  # type: ignore[return-value]
+            return _LimitedStream(_EMPTY, 0)  # type: ignore[arg-type,return-value]
         if length is None:
             if not self.environ.get("wsgi.input_terminated"):
                 return _LimitedStream(wsgi_input, 0)  # type: ignore[return-value]

@@ -45,7 +45,7 @@ class Response:
 
     def __init__(
         self,
-        response: Iterable[bytes] | Iterable[str] | bytes | str | None = None,
+        response: Iterable[bytes] | Iterable[str] | bytes | bytearray | str | None = None,
         status: int | str | HTTPStatus | None = None,
         headers: HeadersLike | None = None,
         mimetype: str | None = None,
@@ -72,7 +72,7 @@ class Response:
                 self.headers["Content-Type"] = content_type
         self.status_code = self.default_status
         if status is not None:
-            self.status = status  # type: ignore[assignment]
+            self.status = status
         self.direct_passthrough = direct_passthrough
         self._on_close: list[Callable[[], Any]] | None = None
         self.response: Iterable[bytes] | list[bytes]

@@ -601,8 +601,8 @@ class _Router:
         self.loose = any(not r.strict_slashes and not r.rule.endswith("/") for r in rules)
         # Only the dynamic rules ending in "/" can turn a miss into a trailing-slash redirect;
         # with this regex a plain 404 skips the slow search of every alternative.
-        slashed = [f"(?:{g[0]._pattern})" for g in ordered if g[0].rule.endswith("/")]
-        self.slashed_regex = re.compile("|".join(slashed), re.DOTALL) if slashed else None
+        ends = [f"(?:{g[0]._pattern})" for g in ordered if g[0].rule.endswith("/")]
+        self.slashed_regex = re.compile("|".join(ends), re.DOTALL) if ends else None
 
 
 def _serves(rule: Rule, subdomain: str | None) -> bool:

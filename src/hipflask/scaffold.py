@@ -60,8 +60,9 @@ def is_coroutine_function(func: Any) -> bool:
 def get_root_path(import_name: str) -> str:
     """Return the folder of the module or package ``import_name`` (the cwd for ``__main__``)."""
     module = sys.modules.get(import_name)
-    if module is not None and getattr(module, "__file__", None):
-        return os.path.dirname(os.path.abspath(module.__file__))  # type: ignore[arg-type,type-var]
+    filename: str | None = getattr(module, "__file__", None)
+    if filename:
+        return os.path.dirname(os.path.abspath(filename))
     try:
         spec = importlib.util.find_spec(import_name)
     except (ImportError, ValueError):
