@@ -473,3 +473,29 @@ def test_config_attributes(app: App) -> None:
     assert app.permanent_session_lifetime.total_seconds() == 60
     assert app.testing is True
     assert app.name == __name__
+
+
+def test_json_encoding_settings_and_special_values(app: App) -> None:
+    import datetime
+    import uuid
+
+    value = {
+        "when": datetime.datetime(2026, 1, 2, 3, 4, 5, tzinfo=datetime.UTC),
+        "id": uuid.UUID("12345678-1234-5678-1234-567812345678"),
+        "text": "é<",
+    }
+
+    @app.route("/")
+    def index() -> dict[str, object]:
+        return value
+
+    client = app.test_client()
+    assert client.get("/").data == (
+        b'{"id":"12345678-1234-5678-1234-567812345678",'
+        b'"text":"\\u00e9<","when":"Fri, 02 Jan 2026 03:04:05 GMT"}\n'
+    )
+    app.config["JSON_AS_ASCII"] = False
+    assert "é" in client.get("/").get_data(as_text=True)
+    value["bad"] = object()
+    with pytest.raises(TypeError, match="not JSON serializable"):
+        client.get("/")
