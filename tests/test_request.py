@@ -6,6 +6,8 @@ import io
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from hipflask import App, request
 from hipflask.request import Request, json_depth_exceeds
@@ -284,3 +286,46 @@ def _call(app: App, environ: dict[str, object]) -> str:
     body = app(environ, start_response)
     b"".join(body)
     return statuses[0]
+
+
+class TestFuzz:
+    """SECURITY.md: fuzzed query strings, headers and paths only ever give the declared 4xx."""
+
+    @staticmethod
+    def _app() -> App:
+        app = App(__name__)
+        app.config.update(PROPAGATE_EXCEPTIONS=False, MAX_FORM_PARTS=50)
+
+        @app.route("/<path:rest>", methods=["GET", "POST"])
+        def echo(rest: str) -> dict[str, object]:
+            return {
+                "args": request.args.to_dict(flat=False),
+                "cookies": dict(request.cookies),
+                "accept": str(request.accept_mimetypes.best),
+                "length": request.content_length,
+                "host": request.host,
+                "ua": request.user_agent,
+            }
+
+        return app
+
+    @given(
+        query=st.text(max_size=300),
+        path=st.text(max_size=100),
+        header=st.text(alphabet=st.characters(min_codepoint=0, max_codepoint=255), max_size=200),
+    )
+    @settings(max_examples=300, deadline=None)
+    def test_any_input_is_a_declared_outcome(self, query: str, path: str, header: str) -> None:
+        app = self._app()
+        latin1 = lambda text: text.encode("utf-8", "surrogatepass").decode("latin-1")  # noqa: E731
+        environ = _environ(
+            PATH_INFO="/" + latin1(path),
+            QUERY_STRING=latin1(query),
+            HTTP_COOKIE=header,
+            HTTP_ACCEPT=header,
+            HTTP_USER_AGENT=header,
+            HTTP_HOST=header or "localhost",
+            CONTENT_LENGTH=header[:10],
+        )
+        status = _call(app, environ)
+        assert status[:3] in {"200", "308", "400", "404", "413"}, status
