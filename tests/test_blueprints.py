@@ -150,3 +150,39 @@ def test_names_with_dots_are_refused() -> None:
     bp = Blueprint("a", __name__)
     with pytest.raises(ValueError, match="dot"):
         bp.add_url_rule("/", "x.y", lambda: "")
+
+
+def test_subdomain_blueprint() -> None:
+    app = App(__name__, subdomain_matching=True)
+    app.config.update(TESTING=True, SERVER_NAME="example.com")
+    api = Blueprint("api", __name__, subdomain="api")
+
+    @api.route("/status")
+    def status() -> str:
+        return "api status"
+
+    @app.route("/status")
+    def site_status() -> str:
+        return "site status"
+
+    app.register_blueprint(api)
+    client = app.test_client()
+    assert client.get("/status", base_url="http://api.example.com").data == b"api status"
+    assert client.get("/status", base_url="http://example.com").data == b"site status"
+    assert client.get("/status", base_url="http://other.example.com").status_code == 404
+
+
+def test_url_for_across_subdomains() -> None:
+    from hipflask import url_for
+
+    app = App(__name__, subdomain_matching=True)
+    app.config.update(SERVER_NAME="example.com")
+    api = Blueprint("api", __name__, subdomain="api")
+    api.add_url_rule("/status", "status", lambda: "")
+    app.add_url_rule("/", "index", lambda: "")
+    app.register_blueprint(api)
+    with app.test_request_context("/", base_url="http://example.com"):
+        assert url_for("api.status") == "http://api.example.com/status"
+        assert url_for("index") == "/"
+    with app.test_request_context("/", base_url="http://api.example.com"):
+        assert url_for("api.status") == "/status"

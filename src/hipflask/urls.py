@@ -87,9 +87,22 @@ def build_url(
     except BuildError as error:
         values.update(_anchor=anchor, _method=method, _scheme=scheme, _external=external)
         return app.handle_url_build_error(error, endpoint, values)
+    if app.subdomain_matching and app.config["SERVER_NAME"]:
+        target_host = _subdomain_host(app, endpoint)
+        if target_host is not None and target_host != host:
+            host, external = target_host, True
     url = script_root + path
     if anchor is not None:
         url = f"{url}#{quote(anchor, safe=_ANCHOR_SAFE)}"
     if external:
         return f"{scheme or url_scheme}://{host}{url}"
     return url
+
+
+def _subdomain_host(app: App, endpoint: str) -> str | None:
+    """Return the host of the subdomain ``endpoint`` is served on, or None for the main one."""
+    for rule in app.url_map.iter_rules(endpoint):
+        if rule.subdomain:
+            return f"{rule.subdomain}.{app.config['SERVER_NAME']}"
+        return None
+    return None
