@@ -7,7 +7,7 @@ URLs are external (absolute) by default, as in Flask.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import quote
 
 from .ctx import _cv_app, _cv_request
@@ -43,6 +43,16 @@ def url_for(
     return build_url(app_ctx.app, endpoint, values, _anchor, _method, _scheme, _external)
 
 
+class _Base(NamedTuple):
+    """Where built URLs start: the endpoint resolved, external or not, root, host, scheme."""
+
+    endpoint: str
+    external: bool
+    script_root: str
+    host: str
+    scheme: str
+
+
 def build_url(
     app: App,
     endpoint: str,
@@ -53,32 +63,8 @@ def build_url(
     external: bool | None,
 ) -> str:
     """Build a URL for ``app`` (the implementation behind :func:`url_for`)."""
-    req_ctx = _cv_request.get(None)
-    if req_ctx is not None:
-        request = req_ctx.request
-        if endpoint[:1] == ".":
-            blueprint = request.blueprint
-            endpoint = f"{blueprint}{endpoint}" if blueprint else endpoint[1:]
-        if external is None:
-            external = scheme is not None
-        script_root = request.script_root
-        host = request.host
-        url_scheme = request.scheme
-    else:
-        server_name = app.config["SERVER_NAME"]
-        if not server_name:
-            raise RuntimeError(
-                "Unable to build URLs outside an active request without 'SERVER_NAME' "
-                "configured. Also configure 'APPLICATION_ROOT' and 'PREFERRED_URL_SCHEME' as "
-                "needed."
-            )
-        if endpoint[:1] == ".":
-            endpoint = endpoint[1:]
-        if external is None:
-            external = True
-        script_root = (app.config["APPLICATION_ROOT"] or "/").rstrip("/")
-        host = server_name
-        url_scheme = app.config["PREFERRED_URL_SCHEME"]
+    base = _base(app, endpoint, external, scheme)
+    endpoint, external, host = base.endpoint, base.external, base.host
     if scheme is not None and not external:
         raise ValueError("When specifying '_scheme', '_external' must be True.")
     app.inject_url_defaults(endpoint, values)
@@ -91,12 +77,42 @@ def build_url(
         target_host = _subdomain_host(app, endpoint)
         if target_host is not None and target_host != host:
             host, external = target_host, True
-    url = script_root + path
+    url = base.script_root + path
     if anchor is not None:
         url = f"{url}#{quote(anchor, safe=_ANCHOR_SAFE)}"
     if external:
-        return f"{scheme or url_scheme}://{host}{url}"
+        return f"{scheme or base.scheme}://{host}{url}"
     return url
+
+
+def _base(app: App, endpoint: str, external: bool | None, scheme: str | None) -> _Base:
+    """Resolve ``.endpoint`` and the URL's origin from the request, or from the config."""
+    req_ctx = _cv_request.get(None)
+    if req_ctx is not None:
+        request = req_ctx.request
+        if endpoint[:1] == ".":
+            blueprint = request.blueprint
+            endpoint = f"{blueprint}{endpoint}" if blueprint else endpoint[1:]
+        if external is None:
+            external = scheme is not None
+        return _Base(endpoint, external, request.script_root, request.host, request.scheme)
+    server_name = app.config["SERVER_NAME"]
+    if not server_name:
+        raise RuntimeError(
+            "Unable to build URLs outside an active request without 'SERVER_NAME' "
+            "configured. Also configure 'APPLICATION_ROOT' and 'PREFERRED_URL_SCHEME' as "
+            "needed."
+        )
+    if endpoint[:1] == ".":
+        endpoint = endpoint[1:]
+    script_root = (app.config["APPLICATION_ROOT"] or "/").rstrip("/")
+    return _Base(
+        endpoint,
+        True if external is None else external,
+        script_root,
+        server_name,
+        app.config["PREFERRED_URL_SCHEME"],
+    )
 
 
 def _subdomain_host(app: App, endpoint: str) -> str | None:
