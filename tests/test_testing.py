@@ -332,7 +332,7 @@ def test_cli_runner_invokes_the_apps_commands(app: App) -> None:
     assert isinstance(runner, CliRunner)
     result = runner.invoke(args=["hello"])
     assert result.exit_code == 0
-    assert result.output == "hello from test_testing\n"
+    assert result.output == f"hello from {app.name}\n"
 
 
 def test_flask_client_alias(app: App) -> None:
