@@ -1,0 +1,349 @@
+"""CSRF protection: a secret per session, masked signed tokens, and :class:`CSRFProtect`.
+
+The session holds a random 32-byte secret. A token is ``base64(mask + (secret XOR mask))``,
+timestamped and signed with HMAC (``value.timestamp.signature``, itsdangerous's format), with
+a fresh random mask for every response: no two responses carry the same token (BREACH cannot
+recover it byte by byte from compressed pages), yet every token issued to the session verifies
+until ``WTF_CSRF_TIME_LIMIT`` seconds have passed. The settings keep Flask-WTF's names.
+
+``CSRFProtect(app)``, or ``CSRF_PROTECT = True`` in the config, checks every POST, PUT, PATCH
+and DELETE before any hook or view runs: the token comes from the form field or from the
+``X-CSRFToken`` / ``X-CSRF-Token`` header, and under HTTPS the ``Origin`` (else the
+``Referer``) must be this site. A failure raises :class:`CSRFError`, a 400 whose description
+says why, and logs a warning.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+import time
+from collections.abc import Callable
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
+from urllib.parse import urlsplit
+
+from .blueprints import Blueprint
+from .ctx import _cv_app, _cv_request, current_app, request
+from .exceptions import BadRequest
+from .signing import Signer, b64decode, b64encode
+
+if TYPE_CHECKING:
+    from .app import App
+    from .request import Request
+
+__all__ = [
+    "DEFAULT_SETTINGS",
+    "CSRFError",
+    "CSRFProtect",
+    "check_origin",
+    "config_value",
+    "generate_csrf",
+    "rotate_csrf_token",
+    "validate_csrf",
+    "was_checked",
+]
+
+V = TypeVar("V", bound=Callable[..., Any] | Blueprint | str)
+
+#: The settings this module reads, with their defaults.
+DEFAULT_SETTINGS: dict[str, Any] = {
+    "CSRF_PROTECT": False,  # True: install CSRFProtect on the first request
+    "WTF_CSRF_ENABLED": True,  # False: neither forms nor CSRFProtect check tokens
+    "WTF_CSRF_CHECK_DEFAULT": True,  # False: CSRFProtect checks only where csrf.protect() is called
+    "WTF_CSRF_SECRET_KEY": None,  # None: SECRET_KEY (and SECRET_KEY_FALLBACKS)
+    "WTF_CSRF_FIELD_NAME": "csrf_token",  # the form field, and the session key of the secret
+    "WTF_CSRF_HEADERS": ("X-CSRFToken", "X-CSRF-Token"),
+    "WTF_CSRF_TIME_LIMIT": 3600,  # seconds; None: as long as the session lasts
+    "WTF_CSRF_SSL_STRICT": True,  # under HTTPS, Origin or Referer must be this site
+    "WTF_CSRF_TRUSTED_ORIGINS": (),  # more origins accepted then: "https://admin.example.com"
+    "WTF_CSRF_METHODS": frozenset({"POST", "PUT", "PATCH", "DELETE"}),
+}
+
+MISSING = "The CSRF token is missing."
+SESSION_MISSING = "The CSRF session token is missing."
+INVALID = "The CSRF token is invalid."
+EXPIRED = "The CSRF token has expired."
+MISMATCH = "The CSRF token does not match."
+REFERRER_MISSING = "The referrer header is missing."
+REFERRER_MISMATCH = "The referrer does not match the host."
+ORIGIN_MISMATCH = "The origin does not match the host."
+
+_SALT = "wtf-csrf-token"
+_SECRET_BYTES = 32
+# Per-request state lives in the WSGI environ, which dies with the request (``g`` may outlive it).
+_TOKENS_KEY = "hipflask.csrf.tokens"
+_VALID_KEY = "hipflask.csrf.valid"
+_FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+class CSRFError(BadRequest):
+    """400 raised when a request fails the CSRF check; ``description`` says why."""
+
+    description = "The CSRF check failed."
+
+
+def config_value(name: str) -> Any:
+    """Return a CSRF setting of the current app, or its default outside an app context."""
+    app_ctx = _cv_app.get(None)
+    if app_ctx is None:
+        return DEFAULT_SETTINGS[name]
+    return app_ctx.app.config.get(name, DEFAULT_SETTINGS[name])
+
+
+def generate_csrf(secret_key: str | bytes | None = None, token_key: str | None = None) -> str:
+    """Return a CSRF token for the current session (creating its secret when needed).
+
+    The token is masked afresh for every request and reused within one, so a page's forms and
+    its ``<meta>`` tag agree. ``secret_key`` signs it (default: ``WTF_CSRF_SECRET_KEY``, else
+    ``SECRET_KEY``); ``token_key`` names the session key of the secret (default:
+    ``WTF_CSRF_FIELD_NAME``). Available in templates as ``csrf_token()``.
+    """
+    field = token_key or config_value("WTF_CSRF_FIELD_NAME")
+    ctx = _request_context()
+    cache: dict[str, str] = ctx.request.environ.setdefault(_TOKENS_KEY, {})
+    token = cache.get(field)
+    if token is None:
+        session = ctx.session
+        secret = _decode_secret(session.get(field))
+        if secret is None:
+            secret = secrets.token_bytes(_SECRET_BYTES)
+            session[field] = secret.hex()
+        mask = secrets.token_bytes(_SECRET_BYTES)
+        token = _signer(ctx.app, secret_key).sign_timed(b64encode(mask + _xor(secret, mask)))
+        cache[field] = token
+    return token
+
+
+def validate_csrf(
+    data: Any,
+    secret_key: str | bytes | None = None,
+    time_limit: float | None = None,
+    token_key: str | None = None,
+) -> None:
+    """Check a submitted CSRF token against the session; raise :class:`CSRFError` if it fails.
+
+    ``time_limit`` in seconds defaults to ``WTF_CSRF_TIME_LIMIT`` (where None means no limit).
+    The reasons: the token is missing, the session has no secret, the token is invalid (not
+    signed by us), has expired, or does not match this session's secret.
+    """
+    if not data:
+        raise CSRFError(MISSING)
+    field = token_key or config_value("WTF_CSRF_FIELD_NAME")
+    ctx = _request_context()
+    secret = _decode_secret(ctx.session.get(field))
+    if secret is None:
+        raise CSRFError(SESSION_MISSING)
+    result = _signer(ctx.app, secret_key).unsign_timed(data, None) if type(data) is str else None
+    if result is None:
+        raise CSRFError(INVALID)
+    if time_limit is None:
+        time_limit = config_value("WTF_CSRF_TIME_LIMIT")
+    if time_limit is not None and time.time() - result[1] > time_limit:
+        raise CSRFError(EXPIRED)
+    try:
+        masked = b64decode(result[0])
+    except ValueError:
+        raise CSRFError(INVALID) from None
+    if len(masked) != 2 * _SECRET_BYTES:
+        raise CSRFError(INVALID)
+    candidate = _xor(masked[_SECRET_BYTES:], masked[:_SECRET_BYTES])
+    # SECURITY: constant time, so the response time says nothing about how much matched.
+    if not hmac.compare_digest(candidate, secret):
+        raise CSRFError(MISMATCH)
+
+
+def rotate_csrf_token(token_key: str | None = None) -> None:
+    """Drop the session's CSRF secret; the next token comes from a new one.
+
+    Call it at login (with ``session.regenerate()``), so a token planted before login is
+    useless afterwards. Tokens already issued to the session stop verifying.
+    """
+    field = token_key or config_value("WTF_CSRF_FIELD_NAME")
+    ctx = _request_context()
+    ctx.session.pop(field, None)
+    ctx.request.environ.pop(_TOKENS_KEY, None)
+
+
+def _request_context() -> Any:
+    ctx = _cv_request.get(None)
+    if ctx is None:
+        raise RuntimeError("CSRF tokens need a request context: use them while handling one.")
+    return ctx
+
+
+def _decode_secret(value: Any) -> bytes | None:
+    """Return the session's secret, or None when absent or not what we store (never a 500)."""
+    if type(value) is not str or len(value) != 2 * _SECRET_BYTES:
+        return None
+    try:
+        return bytes.fromhex(value)
+    except ValueError:
+        return None
+
+
+def _xor(data: bytes, mask: bytes) -> bytes:
+    return (int.from_bytes(data, "big") ^ int.from_bytes(mask, "big")).to_bytes(len(data), "big")
+
+
+def _signer(app: App, secret_key: str | bytes | None) -> Signer:
+    fallbacks: Any = ()
+    if secret_key is None:
+        secret_key = app.config.get("WTF_CSRF_SECRET_KEY")
+    if secret_key is None:
+        secret_key = app.config.get("SECRET_KEY")
+        fallbacks = app.config.get("SECRET_KEY_FALLBACKS") or ()
+    if not secret_key:
+        raise RuntimeError(
+            "CSRF protection needs a secret key: set SECRET_KEY (or WTF_CSRF_SECRET_KEY) to a "
+            "long random value."
+        )
+    return _cached_signer(secret_key, tuple(fallbacks))
+
+
+@lru_cache(maxsize=16)
+def _cached_signer(secret_key: str | bytes, fallbacks: tuple[str | bytes, ...]) -> Signer:
+    """Build a signer once per key set: deriving its keys costs more than signing."""
+    return Signer(secret_key, fallbacks, _SALT)
+
+
+def _origin(url: str) -> tuple[str, str, int] | None:
+    """Return ``(scheme, host, port)`` of a URL, or None when it is not an http(s) URL."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return None
+    scheme = parts.scheme.lower()
+    if scheme not in _DEFAULT_PORTS or not parts.hostname:
+        return None
+    return scheme, parts.hostname, port or _DEFAULT_PORTS[scheme]
+
+
+def check_origin(request: Request) -> str | None:
+    """Return why an HTTPS request's ``Origin`` (else ``Referer``) is not this site, or None.
+
+    Scheme, host and port must all match ``https://<Host>`` or one of
+    ``WTF_CSRF_TRUSTED_ORIGINS``; ``Origin: null`` never matches, and a request with neither
+    header is refused.
+    """
+    trusted = {_origin(f"https://{request.host}")}
+    trusted.update(_origin(url) for url in config_value("WTF_CSRF_TRUSTED_ORIGINS"))
+    trusted.discard(None)
+    origin = request.origin
+    if origin is not None:
+        return None if _origin(origin) in trusted else ORIGIN_MISMATCH
+    referrer = request.referrer
+    if not referrer:
+        return REFERRER_MISSING
+    return None if _origin(referrer) in trusted else REFERRER_MISMATCH
+
+
+def was_checked() -> bool:
+    """Tell whether :class:`CSRFProtect` already accepted the current request's token."""
+    ctx = _cv_request.get(None)
+    return ctx is not None and bool(ctx.request.environ.get(_VALID_KEY))
+
+
+class CSRFProtect:
+    """Check the CSRF token of every POST, PUT, PATCH and DELETE of an app.
+
+    ``csrf = CSRFProtect(app)`` (or ``CSRFProtect()`` then ``csrf.init_app(app)``) registers a
+    before-request check that runs ahead of the app's other hooks, and the ``csrf_token()``
+    template global. Requests that match no view (404, 405) are not checked. Use
+    :meth:`exempt` for views and blueprints that authenticate otherwise (webhooks).
+    """
+
+    def __init__(self, app: App | None = None) -> None:
+        self._exempt_views: set[str] = set()
+        self._exempt_blueprints: set[Blueprint] = set()
+        if app is not None:
+            self.init_app(app)
+
+    def init_app(self, app: App) -> None:
+        """Install the check and the ``csrf_token()`` template global on ``app`` (once)."""
+        if app.extensions.get("csrf") is self:
+            return
+        app.extensions["csrf"] = self
+        for key, value in DEFAULT_SETTINGS.items():
+            app.config.setdefault(key, value)
+        app.add_template_global(generate_csrf, "csrf_token")
+        # SECURITY: first in line, so no other hook acts on a forged request either.
+        app.before_request_funcs.setdefault(None, []).insert(0, self._check_request)
+
+    def exempt(self, view: V) -> V:
+        """Skip the check for a view, a blueprint (and its nested ones), or ``'module.view'``.
+
+        Use it as a decorator (``@csrf.exempt``, above or below ``@app.route``) or call it with
+        a blueprint before or after registering it.
+        """
+        if isinstance(view, Blueprint):
+            self._exempt_blueprints.add(view)
+        elif isinstance(view, str):
+            self._exempt_views.add(view)
+        else:
+            self._exempt_views.add(f"{view.__module__}.{view.__name__}")
+        return view
+
+    def protect(self) -> None:
+        """Check the current request now (for apps that set ``WTF_CSRF_CHECK_DEFAULT = False``).
+
+        Raise :class:`CSRFError` when the request fails; do nothing for safe methods.
+        """
+        if request.method not in config_value("WTF_CSRF_METHODS"):
+            return
+        if request.is_secure and config_value("WTF_CSRF_SSL_STRICT"):
+            reason = check_origin(request)
+            if reason is not None:
+                _refuse(reason)
+        try:
+            validate_csrf(_submitted_token(request))
+        except CSRFError as exc:
+            _refuse(exc.description)
+        request.environ[_VALID_KEY] = True
+
+    def _check_request(self) -> None:
+        # PERF: GET, HEAD and OPTIONS leave after one set lookup.
+        if request.method not in config_value("WTF_CSRF_METHODS"):
+            return
+        if not config_value("WTF_CSRF_ENABLED") or not config_value("WTF_CSRF_CHECK_DEFAULT"):
+            return
+        if request.endpoint is None or self._is_exempt(current_app, request):
+            return
+        self.protect()
+
+    def _is_exempt(self, app: App, request: Request) -> bool:
+        if self._exempt_blueprints:
+            for name in request.blueprints:
+                if app.blueprints.get(name) in self._exempt_blueprints:
+                    return True
+        if not self._exempt_views:
+            return False
+        view = app.view_functions.get(request.endpoint or "")
+        return view is not None and f"{view.__module__}.{view.__name__}" in self._exempt_views
+
+
+def _submitted_token(request: Request) -> str | None:
+    """Return the token from the form field (also a prefixed one), else from a header."""
+    field = config_value("WTF_CSRF_FIELD_NAME")
+    if request.mimetype in _FORM_TYPES:
+        form = request.form
+        token = form.get(field)
+        if token:
+            return str(token)
+        for key in form:
+            if key.endswith(field) and form.get(key):
+                return str(form.get(key))
+    for header in config_value("WTF_CSRF_HEADERS"):
+        token = request.headers.get(header)
+        if token:
+            return str(token)
+    return None
+
+
+def _refuse(reason: str) -> NoReturn:
+    current_app.logger.warning(
+        "CSRF check failed on %s %r: %s", request.method, request.environ.get("PATH_INFO"), reason
+    )
+    raise CSRFError(reason)
