@@ -1,0 +1,69 @@
+"""Tagged JSON: the session's types round-trip, in Flask's format."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+import pytest
+from markupsafe import Markup
+
+from hipflask.jsontag import TaggedJSONSerializer
+
+serializer = TaggedJSONSerializer()
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"a": 1, "b": "x", "c": None, "d": True, "e": 1.5},
+        {"t": (1, 2, (3, "x"))},
+        {"b": b"\x00\xffbytes"},
+        {"m": Markup("<b>bold</b>")},
+        {"u": UUID("12345678-1234-5678-1234-567812345678")},
+        {"d": datetime(2024, 2, 29, 12, 30, 5, tzinfo=UTC)},
+        {"nested": {" t": [1, 2]}},
+        {" di": {" m": "x"}},
+        {"list": [(1,), {"k": b"v"}, [Markup("&")]]},
+        {"é": "ünïcode ☃"},
+        [1, (2, 3)],
+    ],
+)
+def test_round_trip(value: Any) -> None:
+    assert serializer.loads(serializer.dumps(value)) == value
+
+
+def test_tagged_types_come_back_as_their_types() -> None:
+    loaded = serializer.loads(serializer.dumps({"t": (1,), "m": Markup("x"), "b": b"x"}))
+    assert type(loaded["t"]) is tuple
+    assert type(loaded["m"]) is Markup
+    assert type(loaded["b"]) is bytes
+
+
+def test_format_is_flasks() -> None:
+    text = serializer.dumps({"t": (1, 2), "b": b"x", "u": UUID(int=1), " t": 0})
+    assert text == (
+        '{"t":{" t":[1,2]},"b":{" b":"eA=="},"u":{" u":"00000000000000000000000000000001"}," t":0}'
+    )
+    dt = serializer.dumps({"d": datetime(2020, 1, 1, tzinfo=UTC)})
+    assert dt == '{"d":{" d":"Wed, 01 Jan 2020 00:00:00 GMT"}}'
+
+
+def test_naive_datetime_is_utc() -> None:
+    loaded = serializer.loads(serializer.dumps({"d": datetime(2020, 1, 1, 10)}))
+    assert loaded["d"] == datetime(2020, 1, 1, 10, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("bad", [object(), {1, 2}, bytearray(b"x"), complex(1, 2)])
+def test_unsupported_types_raise_type_error(bad: Any) -> None:
+    with pytest.raises(TypeError, match="not JSON serializable"):
+        serializer.dumps({"k": bad})
+
+
+def test_loads_accepts_bytes_and_whitespace_and_rejects_garbage() -> None:
+    assert serializer.loads(b'{"a":1}') == {"a": 1}
+    assert serializer.loads(' {"a": [1, 2]} ') == {"a": [1, 2]}
+    for garbage in ("{", "", '{"a":1} x', "nope"):
+        with pytest.raises(ValueError):
+            serializer.loads(garbage)
