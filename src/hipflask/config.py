@@ -36,6 +36,10 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "SESSION_COOKIE_SAMESITE": "Lax",
     "SESSION_COOKIE_PARTITIONED": False,
     "SESSION_REFRESH_EACH_REQUEST": True,
+    "SESSION_SQLITE_PATH": None,  # None: instance/sessions.sqlite3
+    "SESSION_REDIS_URL": None,  # None: redis://127.0.0.1:6379/0
+    "SESSION_KEY_PREFIX": None,  # None: "hipflask:session:"
+    "SESSION_REDIS_TIMEOUT": None,  # None: 0.5 seconds, then 503
     "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
     "MAX_FORM_MEMORY_SIZE": 500_000,
     "MAX_FORM_PARTS": 1_000,
