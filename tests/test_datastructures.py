@@ -1,31 +1,25 @@
-"""MultiDict, Headers, EnvironHeaders, FileStorage, Accept and ETags."""
+"""MultiDict, ImmutableMultiDict, CombinedMultiDict, Headers and EnvironHeaders."""
 
 from __future__ import annotations
 
 import copy
 import io
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from hipflask import datastructures
 from hipflask.datastructures import (
-    Accept,
     CombinedMultiDict,
     EnvironHeaders,
-    ETags,
-    FileStorage,
     Headers,
     ImmutableMultiDict,
-    MIMEAccept,
     MultiDict,
     check_header_name,
     check_header_value,
 )
 from hipflask.exceptions import BadRequest, BadRequestKeyError
-from hipflask.http import parse_accept_header
 
 
 def test_all_is_sorted_and_resolves() -> None:
@@ -265,6 +259,17 @@ def test_immutable_multidict_reads_and_copies() -> None:
     assert md | {"a": "3"} == {"a": ["1", "2", "3"]}
     with pytest.raises(TypeError):
         md["b"] = "x"
+
+
+def test_from_single_values_keeps_values_whole() -> None:
+    from hipflask.datastructures import ImmutableMultiDict
+
+    built = ImmutableMultiDict.from_single_values({"a": "1", "b": "x"})
+    assert isinstance(built, ImmutableMultiDict)
+    assert built["a"] == "1"
+    assert built.getlist("b") == ["x"]
+    with pytest.raises(TypeError):
+        built["c"] = "3"
 
 
 # --- CombinedMultiDict --------------------------------------------------------------------------
@@ -662,230 +667,3 @@ def test_environ_headers_copy_is_mutable_headers() -> None:
     assert Headers(headers)["User-Agent"] == "curl/8"
     assert headers == Headers(list(headers))
     assert headers.to_wsgi_list() == list(headers)
-
-
-# --- FileStorage --------------------------------------------------------------------------------
-
-
-def make_upload(data: bytes = b"line1\nline2\n") -> FileStorage:
-    return FileStorage(
-        io.BytesIO(data),
-        filename="notes.txt",
-        name="upload",
-        content_type='text/plain; charset="utf-8"',
-        content_length=len(data),
-    )
-
-
-def test_filestorage_attributes() -> None:
-    upload = make_upload()
-    assert upload.filename == "notes.txt"
-    assert upload.name == "upload"
-    assert upload.content_type == 'text/plain; charset="utf-8"'
-    assert upload.mimetype == "text/plain"
-    assert upload.mimetype_params == {"charset": "utf-8"}
-    assert upload.content_length == 12
-    assert bool(upload) is True
-    assert repr(upload).startswith("<FileStorage: 'notes.txt' ")
-
-
-def test_filestorage_reads_type_and_length_from_headers() -> None:
-    headers = Headers([("Content-Type", "Image/PNG"), ("Content-Length", "99")])
-    upload = FileStorage(io.BytesIO(b""), filename="a.png", headers=headers)
-    assert upload.mimetype == "image/png"
-    assert upload.content_length == 99
-    assert upload.headers is headers
-    assert FileStorage().content_length == 0
-
-
-def test_filestorage_without_filename_is_falsy() -> None:
-    empty = FileStorage(io.BytesIO(b""), name="f")
-    assert not empty
-    assert empty.filename is None
-    assert empty.mimetype == ""
-    assert FileStorage().read() == b""
-
-
-def test_filestorage_filename_from_stream_name(tmp_path: Path) -> None:
-    path = tmp_path / "data.bin"
-    path.write_bytes(b"x")
-    with path.open("rb") as handle:
-        assert FileStorage(handle).filename == str(path)
-    pseudo = io.BytesIO()
-    pseudo.name = "<stdin>"
-    assert FileStorage(pseudo).filename is None
-
-
-def test_filestorage_stream_methods() -> None:
-    upload = make_upload()
-    assert upload.readline() == b"line1\n"
-    assert upload.tell() == 6
-    assert upload.read(2) == b"li"
-    upload.seek(0)
-    assert list(upload) == [b"line1\n", b"line2\n"]
-    upload.seek(0)
-    assert upload.read() == b"line1\nline2\n"
-    upload.close()
-    assert upload.stream.closed
-
-
-def test_filestorage_save_to_path_closes_the_file(tmp_path: Path) -> None:
-    data = b"x" * 50_000
-    upload = make_upload(data)
-    target = tmp_path / "saved.bin"
-    upload.save(target, buffer_size=1024)
-    assert target.read_bytes() == data
-    upload.seek(0)
-    upload.save(str(tmp_path / "as-str.bin"))
-    assert (tmp_path / "as-str.bin").read_bytes() == data
-
-
-def test_filestorage_save_to_file_object_leaves_it_open() -> None:
-    upload = make_upload()
-    target = io.BytesIO()
-    upload.save(target)
-    assert not target.closed
-    assert target.getvalue() == b"line1\nline2\n"
-
-
-# --- Accept -------------------------------------------------------------------------------------
-
-
-def test_accept_sorted_by_quality_then_specificity() -> None:
-    accept = parse_accept_header("*/*;q=0.8, text/*, text/html, application/json;q=0.9")
-    assert list(accept) == [
-        ("text/html", 1.0),
-        ("text/*", 1.0),
-        ("application/json", 0.9),
-        ("*/*", 0.8),
-    ]
-    assert accept[0] == ("text/html", 1.0)
-    assert list(accept.values()) == ["text/html", "text/*", "application/json", "*/*"]
-    assert accept.best == "text/html"
-    assert len(accept) == 4
-    assert accept.provided
-
-
-def test_accept_quality_uses_the_most_specific_range() -> None:
-    accept = parse_accept_header("text/*;q=0.5, text/html;q=0, */*;q=0.1")
-    assert accept.quality("text/html") == 0
-    assert accept["text/plain"] == 0.5
-    assert accept.quality("image/png") == 0.1
-    assert "text/html" not in accept
-    assert "text/plain" in accept
-
-
-def test_q_zero_means_not_acceptable() -> None:
-    accept = parse_accept_header("application/json;q=0, text/html")
-    assert "application/json" not in accept
-    assert accept.best_match(["application/json"]) is None
-    assert accept.best_match(["application/json"], default="x") == "x"
-    assert parse_accept_header("text/html;q=0").best is None
-
-
-def test_best_match() -> None:
-    browser = parse_accept_header(
-        "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,*/*;q=0.8"
-    )
-    assert browser.best_match(["application/json", "text/html"]) == "text/html"
-    assert browser.best_match(["application/json"]) == "application/json"
-    api = parse_accept_header("application/json")
-    assert api.best_match(["text/html", "application/json"]) == "application/json"
-    assert api.best_match(["text/html"]) is None
-    star = parse_accept_header("*/*")
-    assert star.best_match(["text/html", "application/json"]) == "text/html"
-    typed = parse_accept_header("text/*, application/json")
-    assert typed.best_match(["text/html", "application/json"]) == "application/json"
-
-
-def test_wildcards_and_params() -> None:
-    accept = parse_accept_header("text/*;q=0.7, application/json; charset=utf-8")
-    assert accept.quality("text/css") == 0.7
-    assert accept.quality("image/png") == 0
-    assert accept.quality("application/json") == 1
-    assert accept.quality("application/json; charset=latin-1") == 0
-    assert accept[0] == ("application/json;charset=utf-8", 1.0)
-    assert parse_accept_header("*/html").quality("text/html") == 0
-    assert parse_accept_header("garbage").quality("text/html") == 0
-    assert parse_accept_header("text/html").quality("*/*") == 1
-
-
-def test_mime_properties() -> None:
-    browser = parse_accept_header("text/html, */*;q=0.1")
-    assert browser.accept_html
-    assert browser.accept_json
-    api = parse_accept_header("application/json")
-    assert api.accept_json
-    assert not api.accept_html
-    assert not api.accept_xhtml
-    assert parse_accept_header("application/xhtml+xml").accept_html
-
-
-def test_invalid_server_mimetype_is_a_programming_error() -> None:
-    with pytest.raises(ValueError, match="MIME type"):
-        parse_accept_header("text/html").best_match(["html"])
-
-
-def test_absent_header_accepts_everything() -> None:
-    accept = parse_accept_header(None)
-    assert isinstance(accept, MIMEAccept)
-    assert not accept.provided
-    assert list(accept) == []
-    assert accept.best is None
-    assert "application/json" in accept
-    assert accept.best_match(["application/json", "text/html"]) == "application/json"
-    assert parse_accept_header("  ").provided is False
-
-
-def test_plain_accept() -> None:
-    accept = parse_accept_header("utf-8, iso-8859-1;q=0.5, *;q=0.1", Accept)
-    assert type(accept) is Accept
-    assert accept.quality("UTF-8") == 1
-    assert accept.quality("ascii") == 0.1
-    assert accept.best_match(["iso-8859-1", "utf-8"]) == "utf-8"
-    assert accept.to_header() == "utf-8,iso-8859-1;q=0.5,*;q=0.1"
-    assert str(accept) == accept.to_header()
-    assert "Accept(" in repr(accept)
-
-
-# --- ETags --------------------------------------------------------------------------------------
-
-
-def test_etags() -> None:
-    etags = ETags(["a", "b"], ["w"])
-    assert etags.contains("a")
-    assert "b" in etags
-    assert "w" not in etags
-    assert etags.contains_weak("w")
-    assert etags.contains_weak("a")
-    assert etags.is_weak("w")
-    assert not etags.is_weak("a")
-    assert etags.is_strong("a")
-    assert etags.as_set() == {"a", "b"}
-    assert etags.as_set(include_weak=True) == {"a", "b", "w"}
-    assert sorted(etags) == ["a", "b"]
-    assert etags.to_header() == '"a", "b", W/"w"'
-    assert str(etags) == etags.to_header()
-    assert bool(etags)
-    assert not ETags()
-    assert 3 not in etags
-
-
-def test_star_etag_matches_everything() -> None:
-    star = ETags(star_tag=True)
-    assert "anything" in star
-    assert star.contains_weak("x")
-    assert star.to_header() == "*"
-    assert bool(star)
-    assert repr(star) == "<ETags '*'>"
-
-
-def test_from_single_values_keeps_values_whole() -> None:
-    from hipflask.datastructures import ImmutableMultiDict
-
-    built = ImmutableMultiDict.from_single_values({"a": "1", "b": "x"})
-    assert isinstance(built, ImmutableMultiDict)
-    assert built["a"] == "1"
-    assert built.getlist("b") == ["x"]
-    with pytest.raises(TypeError):
-        built["c"] = "3"

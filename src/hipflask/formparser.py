@@ -19,8 +19,9 @@ from urllib.parse import unquote_to_bytes
 
 from python_multipart import MultipartParser, QuerystringParser
 
-from .datastructures import FileStorage, Headers, ImmutableMultiDict
+from .datastructures import Headers, ImmutableMultiDict
 from .exceptions import BadRequest, RequestEntityTooLarge
+from .filestorage import FileStorage
 from .http import parse_options_header
 
 __all__ = ["FormLimits", "parse_form_data"]

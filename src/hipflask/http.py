@@ -14,14 +14,9 @@ from time import gmtime, time
 from typing import Any, TypeVar, overload
 from urllib.parse import quote, quote_plus, unquote
 
-from .datastructures import (
-    Accept,
-    ETags,
-    MIMEAccept,
-    MultiDict,
-    check_header_name,
-    check_header_value,
-)
+from .accept import Accept, MIMEAccept
+from .datastructures import MultiDict, check_header_name, check_header_value
+from .etags import ETags
 from .exceptions import BadRequest, RequestedRangeNotSatisfiable
 
 __all__ = [

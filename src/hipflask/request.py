@@ -14,12 +14,8 @@ from functools import cache
 from typing import TYPE_CHECKING, Any, BinaryIO, Generic, TypeVar, overload
 from urllib.parse import parse_qsl, quote
 
-from .datastructures import (
-    CombinedMultiDict,
-    EnvironHeaders,
-    ImmutableMultiDict,
-    MIMEAccept,
-)
+from .accept import MIMEAccept
+from .datastructures import CombinedMultiDict, EnvironHeaders, ImmutableMultiDict
 from .exceptions import BadRequest, RequestEntityTooLarge
 from .http import parse_accept_header, parse_content_length, parse_cookie, parse_options_header
 
