@@ -157,18 +157,24 @@ def dump_cookie(
         secure = True
     _check_cookie_prefix(key, secure, path, domain)
     seconds, expires_date = _cookie_lifetime(max_age, expires)
-    attributes = (
-        f"{key}={_quote_cookie_value(value)}",
-        domain and f"Domain={_cookie_domain(domain)}",
-        expires_date and f"Expires={expires_date}",
-        seconds is not None and f"Max-Age={seconds}",
-        secure and "Secure",
-        httponly and "HttpOnly",
-        path is not None and f"Path={_cookie_path(path)}",
-        samesite is not None and f"SameSite={_cookie_samesite(samesite)}",
-        partitioned and "Partitioned",
-    )
-    header = "; ".join(attribute for attribute in attributes if attribute)
+    parts = [f"{key}={_quote_cookie_value(value)}"]
+    if domain:
+        parts.append(f"Domain={_cookie_domain(domain)}")
+    if expires_date:
+        parts.append(f"Expires={expires_date}")
+    if seconds is not None:
+        parts.append(f"Max-Age={seconds}")
+    if secure:
+        parts.append("Secure")
+    if httponly:
+        parts.append("HttpOnly")
+    if path is not None:
+        parts.append(f"Path={_cookie_path(path)}")
+    if samesite is not None:
+        parts.append(f"SameSite={_cookie_samesite(samesite)}")
+    if partitioned:
+        parts.append("Partitioned")
+    header = "; ".join(parts)
     if max_size and len(header) > max_size:
         import logging  # NOTE: only oversized cookies need it; keeps start-up lean
 

@@ -264,21 +264,25 @@ class Response:
         partitioned: bool = False,
     ) -> None:
         """Add a ``Set-Cookie`` header; illegal names or attribute values raise ValueError."""
-        self.headers.add(
-            "Set-Cookie",
-            dump_cookie(
-                key,
-                value,
-                max_age=max_age,
-                expires=expires,
-                path=path or "/",
-                domain=domain,
-                secure=secure,
-                httponly=httponly,
-                samesite=samesite,
-                partitioned=partitioned,
-                max_size=self.max_cookie_size,
-            ),
+        # PERF: dump_cookie has validated every part (no CR, LF or NUL can survive it), so the
+        # header is appended without Headers.add checking it a second time.
+        self.headers._list.append(
+            (
+                "Set-Cookie",
+                dump_cookie(
+                    key,
+                    value,
+                    max_age=max_age,
+                    expires=expires,
+                    path=path or "/",
+                    domain=domain,
+                    secure=secure,
+                    httponly=httponly,
+                    samesite=samesite,
+                    partitioned=partitioned,
+                    max_size=self.max_cookie_size,
+                ),
+            )
         )
 
     def delete_cookie(
