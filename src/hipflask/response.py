@@ -242,7 +242,8 @@ class Response:
         """Add ``header`` to ``Vary`` once."""
         current = self.headers.get("Vary")
         if current is None:
-            self.headers["Vary"] = header
+            # PERF: nothing to replace, so append instead of a second scan by Headers.set.
+            self.headers.add("Vary", header)
             return
         names = {part.strip().lower() for part in current.split(",")}
         if header.lower() not in names:
