@@ -168,3 +168,34 @@ def test_static_host_is_stored(root: Path) -> None:
     app = App("static_host", root_path=str(root), static_host="cdn.example.com")
     assert app.static_host == "cdn.example.com"
     assert app.test_client().get("/static/css/site.css").status_code == 200
+
+
+def test_static_host_with_host_matching(tmp_path: Path) -> None:
+    (tmp_path / "static").mkdir()
+    (tmp_path / "static" / "site.css").write_text("body {}")
+    app = App(
+        __name__,
+        root_path=str(tmp_path),
+        host_matching=True,
+        static_host="static.example.com",
+    )
+
+    @app.route("/", host="example.com")
+    def index() -> str:
+        return url_for("static", filename="site.css")
+
+    client = app.test_client()
+    assert client.get("/", base_url="http://example.com").data == (
+        b"http://static.example.com/static/site.css"
+    )
+    served = client.get("/static/site.css", base_url="http://static.example.com")
+    assert served.status_code == 200
+    assert served.data == b"body {}"
+    served.close()
+    assert client.get("/static/site.css", base_url="http://example.com").status_code == 404
+    assert client.get("/", base_url="http://static.example.com:8080").status_code == 404
+
+
+def test_host_matching_needs_a_static_host(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="static_host"):
+        App(__name__, root_path=str(tmp_path), host_matching=True)

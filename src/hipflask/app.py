@@ -121,10 +121,13 @@ class App(Scaffold):
         self._logger: logging.Logger | None = None
         self._cli: AppGroup | None = None
         if self.has_static_folder:
+            if host_matching and not static_host:
+                raise ValueError("With host_matching=True, static_host must name the static host.")
             self.add_url_rule(
                 f"{self.static_url_path}/<path:filename>",
                 endpoint="static",
                 view_func=self.send_static_file,
+                host=static_host if host_matching else None,
             )
 
     # -- identity and settings --------------------------------------------------------------
@@ -505,8 +508,8 @@ class App(Scaffold):
             if not check_trusted_host(request.host, trusted):
                 raise SecurityError(f"Host {request.host!r} is not trusted.")
         try:
-            subdomain = self._subdomain(request) if self.subdomain_matching else None
-            rule, view_args = self.url_map.match(request.path, request.method, subdomain)
+            site = self._site(request) if self._matches_sites else None
+            rule, view_args = self.url_map.match(request.path, request.method, site)
         except RequestRedirect as exc:
             target = exc.new_url
             if "://" not in target:
@@ -519,6 +522,18 @@ class App(Scaffold):
         else:
             request.url_rule = rule
             request.view_args = view_args
+
+    @property
+    def _matches_sites(self) -> bool:
+        return self.host_matching or self.subdomain_matching
+
+    def _site(self, request: Request) -> str | None:
+        """Return the key rules are matched against: the host name, or the subdomain."""
+        if self.host_matching:
+            from .security import split_host
+
+            return split_host(request.host) or ""
+        return self._subdomain(request)
 
     def _subdomain(self, request: Request) -> str | None:
         if not self.subdomain_matching:
@@ -566,7 +581,7 @@ class App(Scaffold):
     def make_default_options_response(self, ctx: RequestContext) -> Response:
         """Answer an automatic OPTIONS request with the ``Allow`` header."""
         request = ctx.request
-        methods = self.url_map.allowed_methods(request.path, self._subdomain(request))
+        methods = self.url_map.allowed_methods(request.path, self._site(request))
         response = self.response_class()
         response.headers["Allow"] = ", ".join(sorted(methods))
         return response

@@ -154,7 +154,8 @@ class Rule:
     ``methods`` gains ``HEAD`` when it has ``GET``; None allows every method. ``defaults``
     fills view arguments the URL does not carry and lets several rules share an endpoint.
     ``strict_slashes`` (None: the map's setting) redirects ``/dir`` to the rule ``/dir/``.
-    ``subdomain`` is compared with the subdomain the app passes to :meth:`Map.match`.
+    ``subdomain`` (or, for an app with host matching, ``host``) is compared with the site key
+    the app passes to :meth:`Map.match`.
     ``redirect_to`` makes matching redirect there, with ``<name>`` filled from the URL.
     """
 
@@ -176,6 +177,7 @@ class Rule:
         defaults: Mapping[str, Any] | None = None,
         strict_slashes: bool | None = None,
         subdomain: str | None = None,
+        host: str | None = None,
         redirect_to: str | None = None,
     ) -> None:
         if not string.startswith("/"):
@@ -195,6 +197,7 @@ class Rule:
         self.defaults = dict(defaults) if defaults is not None else None
         self.strict_slashes = strict_slashes
         self.subdomain = subdomain
+        self.host = host
         self.redirect_to = redirect_to
         self.map: Map | None = None
         self._parts = _parse_rule(string)
@@ -202,7 +205,9 @@ class Rule:
         self._defaults = self.defaults or {}
         self._required = frozenset(self.arguments - self._defaults.keys())
         self._consumes = frozenset(self.arguments | self._defaults.keys())
-        self._subdomain_key = subdomain or ""
+        # NOTE: one key for both modes: the app passes the request's host name (no port) when
+        # it matches hosts, its subdomain when it matches subdomains.
+        self._subdomain_key = host.lower() if host else (subdomain or "")
 
     def bind(self, map: Map) -> None:
         """Attach the rule to ``map``: resolve its converters and compile its pattern.

@@ -73,7 +73,11 @@ def build_url(
     except BuildError as error:
         values.update(_anchor=anchor, _method=method, _scheme=scheme, _external=external)
         return app.handle_url_build_error(error, endpoint, values)
-    if app.subdomain_matching and app.config["SERVER_NAME"]:
+    if app.host_matching:
+        target_host = _rule_host(app, endpoint)
+        if target_host is not None and target_host != host.partition(":")[0].lower():
+            host, external = target_host, True
+    elif app.subdomain_matching and app.config["SERVER_NAME"]:
         target_host = _subdomain_host(app, endpoint)
         if target_host is not None and target_host != host:
             host, external = target_host, True
@@ -121,4 +125,11 @@ def _subdomain_host(app: App, endpoint: str) -> str | None:
         if rule.subdomain:
             return f"{rule.subdomain}.{app.config['SERVER_NAME']}"
         return None
+    return None
+
+
+def _rule_host(app: App, endpoint: str) -> str | None:
+    """Return the host ``endpoint`` is served on (host matching), or None."""
+    for rule in app.url_map.iter_rules(endpoint):
+        return rule.host
     return None
