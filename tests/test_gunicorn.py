@@ -59,6 +59,25 @@ def create_app(label="factory"):
             "note": request.form.get("note"),
         }
 
+    @app.before_request
+    def load_user():
+        from hipflask import g
+
+        g.user = session.get("user")
+
+    @app.route("/login/<user>")
+    def login(user):
+        session["user"] = user
+        return {"user": user}
+
+    @app.route("/whoami")
+    def whoami():
+        from hipflask import g
+
+        seen_in_g = g.user
+        time.sleep(0.005)  # let other threads' requests interleave with this one
+        return {"session": session.get("user"), "g": seen_in_g, "g_after": g.user}
+
     @app.route("/slow")
     def slow():
         with open(os.environ["SLOW_PID_FILE"], "w") as file:
@@ -99,7 +118,7 @@ def get_json(port: int, path: str, **kwargs: Any) -> Any:
 
 
 @contextmanager
-def gunicorn(tmp_path: Path, target: str) -> Iterator[int]:
+def gunicorn(tmp_path: Path, target: str, *extra: str) -> Iterator[int]:
     (tmp_path / "gunicorn_app.py").write_text(APP_MODULE)
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("HIPFLASK_")}
@@ -107,7 +126,7 @@ def gunicorn(tmp_path: Path, target: str) -> Iterator[int]:
     log = tmp_path / "gunicorn.log"
     args = [
         sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}",
-        "--chdir", str(tmp_path), "--graceful-timeout", "2", "--timeout", "60", target,
+        "--chdir", str(tmp_path), "--graceful-timeout", "2", "--timeout", "60", *extra, target,
     ]  # fmt: skip
     with open(log, "wb") as out:
         process = subprocess.Popen(
@@ -217,3 +236,32 @@ def test_a_worker_killed_mid_request_leaves_other_requests_unaffected(tmp_path: 
         assert isinstance(result, OSError | http.client.HTTPException)
         for _ in range(20):
             assert get_json(port, "/")["pid"] != busy_pid
+
+
+def test_concurrent_users_never_see_each_others_session_or_g(tmp_path: Path) -> None:
+    """SECURITY.md: 200 concurrent users under gunicorn with threads stay isolated."""
+    users = 200
+    mixups: list[str] = []
+    checked: list[int] = []
+    barrier = threading.Barrier(users, timeout=TIMEOUT)
+
+    def user_session(index: int) -> None:
+        name = f"user{index}"
+        _, _, response = request(port, f"/login/{name}")
+        cookie = SimpleCookie(response.getheader("Set-Cookie"))["session"].value
+        barrier.wait()  # every user fires at once
+        for _ in range(3):
+            seen = get_json(port, "/whoami", headers={"Cookie": f"session={cookie}"})
+            if seen != {"session": name, "g": name, "g_after": name}:
+                mixups.append(f"{name} saw {seen}")
+            checked.append(index)
+
+    with gunicorn(tmp_path, "gunicorn_app:app", "--threads", "8") as port:
+        threads = [threading.Thread(target=user_session, args=(i,)) for i in range(users)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        assert not any(thread.is_alive() for thread in threads)
+    assert mixups == []
+    assert len(checked) == users * 3
