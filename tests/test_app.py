@@ -1,4 +1,4 @@
-"""The App pipeline: registration, dispatch, coercion of return values, hooks and errors."""
+"""The App pipeline: registration, dispatch, return values end to end, hooks and errors."""
 
 from __future__ import annotations
 

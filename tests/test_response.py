@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 
 from hipflask import App, Response, make_response, redirect
+from hipflask.exceptions import NotFound
+from hipflask.response import coerce_view_result
 
 
 def _wsgi(response: Response, method: str = "GET") -> tuple[str, list[tuple[str, str]], bytes]:
@@ -147,3 +149,50 @@ def test_vary_on_adds_once() -> None:
     response.vary_on("cookie")
     response.vary_on("Accept")
     assert response.headers["Vary"] == "Cookie, Accept"
+
+
+class _TeapotResponse(Response):
+    default_mimetype = "text/plain"
+
+
+def _json_response(value: object) -> Response:
+    return Response(repr(value), mimetype="application/json")
+
+
+def test_coercion_uses_the_given_response_class() -> None:
+    response = coerce_view_result((b"tea", 418), _TeapotResponse, _json_response)
+    assert type(response) is _TeapotResponse
+    assert (response.status_code, response.mimetype, response.data) == (418, "text/plain", b"tea")
+
+
+def test_coercion_applies_tuple_status_and_headers_to_a_response_and_to_json() -> None:
+    original = Response("x")
+    response = coerce_view_result((original, 201, {"X-A": "1"}), Response, _json_response)
+    assert response is original
+    assert (response.status_code, response.headers["X-A"]) == (201, "1")
+    response = coerce_view_result(({"a": 1}, [("X-B", "2")]), Response, _json_response)
+    assert (response.status_code, response.headers["X-B"], response.data) == (
+        200,
+        "2",
+        b"{'a': 1}",
+    )
+
+
+def test_coercion_turns_a_returned_http_exception_into_its_page() -> None:
+    response = coerce_view_result((NotFound(), {"X-C": "3"}), Response, _json_response)
+    assert response.status_code == 404
+    assert response.headers["X-C"] == "3"
+    assert b"Not Found" in response.data
+
+
+@pytest.mark.parametrize(
+    ("rv", "message"),
+    [
+        (None, "returned None"),
+        (3.5, "but it was a float"),
+        (("a", 200, {}, "extra"), "response tuple"),
+    ],
+)
+def test_coercion_refuses_what_a_view_may_not_return(rv: object, message: str) -> None:
+    with pytest.raises(TypeError, match=message):
+        coerce_view_result(rv, Response, _json_response)

@@ -26,7 +26,7 @@ from .exceptions import (
 )
 from .json import JSONProvider
 from .request import Request
-from .response import Response
+from .response import Response, coerce_view_result
 from .routing import Map, Rule
 from .scaffold import Scaffold, ensure_sync
 from .urls import build_url
@@ -626,44 +626,7 @@ class App(Scaffold):
         """
         if type(rv) is str:  # PERF: the most common return value, checked first
             return self.response_class(rv)
-        status = headers = None
-        if isinstance(rv, tuple):
-            rv, status, headers = _unpack_tuple(rv)
-        if rv is None:
-            raise TypeError(
-                "The view function did not return a valid response. The function either "
-                "returned None or ended without a return statement."
-            )
-        if not isinstance(rv, self.response_class):
-            return self._coerce_body(rv, status, headers)
-        if status is not None:
-            rv.status = status
-        if headers:
-            rv.headers.update(headers)
-        return rv
-
-    def _coerce_body(self, rv: Any, status: Any, headers: Any) -> Response:
-        if isinstance(rv, str | bytes | bytearray):
-            return self.response_class(rv, status, headers)
-        if isinstance(rv, dict | list):
-            response = self.json.response(rv)
-        elif isinstance(rv, Response):
-            response = rv
-        elif isinstance(rv, HTTPException):
-            response = rv.get_response(_current_request_or_none())
-        elif hasattr(rv, "__next__") or (hasattr(rv, "__iter__") and not isinstance(rv, dict)):
-            return self.response_class(rv, status=status, headers=headers)
-        else:
-            raise TypeError(
-                "The view function did not return a valid response. The return type must be a "
-                "string, dict, list, tuple with headers or status, Response instance, or "
-                f"iterator, but it was a {type(rv).__name__}."
-            )
-        if status is not None:
-            response.status = status
-        if headers:
-            response.headers.update(headers)
-        return response
+        return coerce_view_result(rv, self.response_class, self.json.response)
 
     # -- errors --------------------------------------------------------------------------------
 
@@ -764,25 +727,6 @@ def _scopes_of(endpoint: str) -> tuple[str | None, ...]:
     """Return the hook scopes of an endpoint: its blueprints innermost first, then the app."""
     parts = endpoint.split(".")[:-1]
     return (*(".".join(parts[:i]) for i in range(len(parts), 0, -1)), None)
-
-
-def _unpack_tuple(rv: tuple[Any, ...]) -> tuple[Any, Any, Any]:
-    if len(rv) == 3:
-        return rv[0], rv[1], rv[2]
-    if len(rv) == 2:
-        body, extra = rv
-        if isinstance(extra, dict | list | tuple) or hasattr(extra, "to_wsgi_list"):
-            return body, None, extra
-        return body, extra, None
-    raise TypeError(
-        "The view function did not return a valid response tuple. The tuple must have the form "
-        "(body, status, headers), (body, status), or (body, headers)."
-    )
-
-
-def _current_request_or_none() -> Request | None:
-    ctx = _cv_request.get(None)
-    return ctx.request if ctx is not None else None
 
 
 def _safe_path(request: Request) -> str:

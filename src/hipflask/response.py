@@ -13,8 +13,9 @@ from http import HTTPStatus
 from typing import Any
 from urllib.parse import quote
 
-from .ctx import _cv_app
+from .ctx import _cv_app, _cv_request
 from .datastructures import Headers, check_header_value
+from .exceptions import HTTPException
 from .http import dump_cookie, parse_options_header
 
 _STATUS_LINES: dict[int, str] = {s.value: f"{s.value} {s.phrase}" for s in HTTPStatus}
@@ -417,3 +418,59 @@ def make_response(*args: Any) -> Response:
     if not args:
         return app_ctx.app.response_class()
     return app_ctx.app.make_response(args[0] if len(args) == 1 else args)
+
+
+def coerce_view_result(
+    rv: Any, response_class: type[Response], json_response: Callable[[Any], Response]
+) -> Response:
+    """Turn a view's return value into an instance of ``response_class``.
+
+    ``json_response`` serializes a dict or list (the app's ``json.response``). A tuple's status
+    and headers are applied to whatever its body becomes. Anything else is a TypeError that
+    says what a view may return.
+    """
+    status = headers = None
+    if isinstance(rv, tuple):
+        rv, status, headers = _unpack_tuple(rv)
+    if rv is None:
+        raise TypeError(
+            "The view function did not return a valid response. The function either "
+            "returned None or ended without a return statement."
+        )
+    if isinstance(rv, str | bytes | bytearray):
+        return response_class(rv, status, headers)
+    if isinstance(rv, Response):
+        response = rv
+    elif isinstance(rv, dict | list):
+        response = json_response(rv)
+    elif isinstance(rv, HTTPException):
+        ctx = _cv_request.get(None)
+        response = rv.get_response(ctx.request if ctx is not None else None)
+    elif hasattr(rv, "__next__") or hasattr(rv, "__iter__"):
+        return response_class(rv, status=status, headers=headers)
+    else:
+        raise TypeError(
+            "The view function did not return a valid response. The return type must be a "
+            "string, dict, list, tuple with headers or status, Response instance, or "
+            f"iterator, but it was a {type(rv).__name__}."
+        )
+    if status is not None:
+        response.status = status
+    if headers:
+        response.headers.update(headers)
+    return response
+
+
+def _unpack_tuple(rv: tuple[Any, ...]) -> tuple[Any, Any, Any]:
+    """Split ``(body, status, headers)``, ``(body, status)`` or ``(body, headers)``."""
+    if len(rv) == 3:
+        return rv[0], rv[1], rv[2]
+    if len(rv) == 2:
+        body, extra = rv
+        if isinstance(extra, dict | list | tuple) or hasattr(extra, "to_wsgi_list"):
+            return body, None, extra
+        return body, extra, None
+    raise TypeError(
+        "The view function did not return a valid response tuple. The tuple must have the form "
+        "(body, status, headers), (body, status), or (body, headers)."
+    )
