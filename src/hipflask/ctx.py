@@ -63,6 +63,13 @@ class _AppCtxGlobals:
             return f"<hipflask.g of '{app_ctx.app.name}'>"
         return object.__repr__(self)
 
+    if TYPE_CHECKING:
+        # NOTE: tells type checkers that ``g`` takes any attribute (``g.user = ...``); at run
+        # time plain attribute access does the same without the cost of a Python-level hook.
+        def __getattr__(self, name: str) -> Any: ...
+
+        def __setattr__(self, name: str, value: Any) -> None: ...
+
 
 class AppContext:
     """Holds the current app and ``g``; pushed by every request and by ``app.app_context()``."""
