@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
@@ -67,3 +69,38 @@ def test_loads_accepts_bytes_and_whitespace_and_rejects_garbage() -> None:
     for garbage in ("{", "", '{"a":1} x', "nope"):
         with pytest.raises(ValueError):
             serializer.loads(garbage)
+
+
+@dataclass
+class _Point:
+    x: int
+    day: date
+
+
+def test_dates_decimals_and_dataclasses_are_stored_as_flask_stores_them() -> None:
+    text = serializer.dumps(
+        {"d": date(2026, 11, 21), "n": Decimal("1.50"), "p": _Point(1, date(2020, 1, 1))}
+    )
+    assert serializer.loads(text) == {
+        "d": "Sat, 21 Nov 2026 00:00:00 GMT",
+        "n": "1.50",
+        "p": {"x": 1, "day": "Wed, 01 Jan 2020 00:00:00 GMT"},
+    }
+
+
+@pytest.mark.parametrize(
+    "corrupt",
+    [
+        '{" t": 5}',
+        '{"a": {" d": 5}}',
+        '{" d": "not a date"}',
+        '{" u": "zz"}',
+        '{" di": {}}',
+        '{" di": 5}',
+        "[" * 100_000 + "]" * 100_000,
+        '{"a":' * 100_000 + "1" + "}" * 100_000,
+    ],
+)
+def test_wrongly_tagged_or_absurdly_nested_data_is_a_value_error(corrupt: str) -> None:
+    with pytest.raises(ValueError):
+        serializer.loads(corrupt)

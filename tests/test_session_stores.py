@@ -420,6 +420,17 @@ def test_a_corrupt_field_is_dropped(app: App) -> None:
     assert client.get("/get").json == {"a": "1"}
 
 
+@pytest.mark.parametrize("stored", ['{" t": 5}', '{" d": 7}', "[" * 50_000 + "]" * 50_000])
+def test_a_wrongly_tagged_or_absurdly_nested_field_is_dropped(app: App, stored: str) -> None:
+    client = app.test_client()
+    client.get("/set/a/1")
+    sid = client.get_cookie("session").value.split(".")[0]
+    store_of(app).save(sid, {"broken": stored}, (), 60, create=False)
+    response = client.get("/get")
+    assert response.status_code == 200
+    assert response.json == {"a": "1"}
+
+
 def test_no_secret_key_is_a_null_session(store_config: dict[str, Any]) -> None:
     app = make_app(store_config)
     app.config["SECRET_KEY"] = None

@@ -21,7 +21,12 @@ if TYPE_CHECKING:
     from .response import Response
 
 
-def _default(obj: Any) -> Any:
+def to_json_compatible(obj: Any) -> Any:
+    """Return a JSON-ready stand-in for a value JSON lacks, as Flask serialises it.
+
+    Dates become HTTP dates, decimals and UUIDs strings, dataclasses dicts, ``__html__``
+    objects their markup. Anything else raises TypeError.
+    """
     # NOTE: imported here, not at start-up: only unusual values reach this function.
     import dataclasses
     import decimal
@@ -100,7 +105,7 @@ class JSONProvider:
 
     def dumps(self, obj: Any, **kwargs: Any) -> str:
         """Serialise ``obj`` to a JSON string."""
-        kwargs.setdefault("default", _default)
+        kwargs.setdefault("default", to_json_compatible)
         kwargs.setdefault("ensure_ascii", self.ensure_ascii)
         kwargs.setdefault("sort_keys", self.sort_keys)
         return _json.dumps(obj, **kwargs)
@@ -121,7 +126,7 @@ class JSONProvider:
         encode = self._encoders.get(key)
         if encode is None:
             encode = compile_encoder(
-                default=_default,
+                default=to_json_compatible,
                 sort_keys=bool(key[0]),
                 ensure_ascii=bool(key[1]),
                 compact=self.compact,
@@ -155,7 +160,7 @@ def dumps(obj: Any, **kwargs: Any) -> str:
     app_ctx = _cv_app.get(None)
     if app_ctx is not None:
         return app_ctx.app.json.dumps(obj, **kwargs)
-    kwargs.setdefault("default", _default)
+    kwargs.setdefault("default", to_json_compatible)
     return _json.dumps(obj, **kwargs)
 
 

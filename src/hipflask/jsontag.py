@@ -7,7 +7,8 @@ format, so a session written by one can be read by the other::
     Markup    {" m": "<html>"}       UUID      {" u": "<hex>"}
     datetime  {" d": "<HTTP date>"}  a dict whose only key is a tag  {" di": {"<key>__": ...}}
 
-Anything else raises :class:`TypeError` when dumped.
+Other dates, decimals and dataclasses are stored in their JSON form, as Flask stores them;
+anything else raises :class:`TypeError` when dumped.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from typing import Any
 from uuid import UUID
 
 from markupsafe import Markup
+
+from .json import to_json_compatible
 
 __all__ = ["TaggedJSONSerializer"]
 
@@ -81,12 +84,16 @@ class TaggedJSONSerializer:
         # PERF: every tag key starts with '" ', so JSON without one needs no object hook.
         tagged = '" ' in data
         try:
-            value, end = (self._scan_tagged if tagged else self._scan_plain)(data, 0)
-        except StopIteration:
-            end = -1
-        if end != len(data):
-            # Leading or trailing space, or an error to raise with its position.
-            return (self._tagged if tagged else self._plain).decode(data)
+            try:
+                value, end = (self._scan_tagged if tagged else self._scan_plain)(data, 0)
+            except StopIteration:
+                end = -1
+            if end != len(data):
+                # Leading or trailing space, or an error to raise with its position.
+                return (self._tagged if tagged else self._plain).decode(data)
+        except RecursionError:
+            # SECURITY: absurd nesting reads as corrupt data, never a crashed request.
+            raise ValueError("Invalid tagged JSON: nested too deeply.") from None
         return value
 
     def tag(self, value: Any) -> Any:
@@ -114,7 +121,9 @@ class TaggedJSONSerializer:
             return {" d": _tag_datetime(value)}
         if isinstance(value, str | int | float):
             return value
-        raise TypeError(f"Object of type {kind.__name__} is not JSON serializable")
+        # NOTE: like Flask, other dates, decimals and dataclasses are stored in their JSON form
+        # (a date comes back as its HTTP-date string); anything else raises TypeError.
+        return self.tag(to_json_compatible(value))
 
     @staticmethod
     def _untag(value: dict[str, Any]) -> Any:
@@ -122,7 +131,14 @@ class TaggedJSONSerializer:
             return value
         key = next(iter(value))
         untag = _UNTAG.get(key)
-        return value if untag is None else untag(value[key])
+        if untag is None:
+            return value
+        try:
+            return untag(value[key])
+        except Exception as exc:
+            # SECURITY: a wrongly tagged value ({" t": 5}) is corrupt data (ValueError, which
+            # readers treat as "no session"), never an unexpected error and a 500.
+            raise ValueError(f"Invalid tagged value {key!r}: {exc}") from None
 
 
 def _refuse(value: Any) -> Any:
