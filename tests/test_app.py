@@ -7,7 +7,7 @@ import logging
 import pytest
 
 from hipflask import App, Response, abort, after_this_request, g, jsonify, make_response, request
-from hipflask.exceptions import NotFound
+from hipflask.exceptions import HTTPException, NotFound
 
 
 @pytest.fixture
@@ -275,6 +275,36 @@ def test_error_handlers_by_code_and_class(app: App) -> None:
     response = client.get("/boom")
     assert response.status_code == 418
     assert response.data == b"app error SpecificError"
+
+
+def test_http_exception_handler_catches_every_http_error(app: App) -> None:
+    class Gone(HTTPException):
+        pass  # declares no code, so it files under "any code" like HTTPException itself
+
+    @app.errorhandler(HTTPException)
+    def as_json(exc: HTTPException) -> tuple[dict[str, object], int]:
+        return {"code": exc.code, "name": exc.name}, exc.code
+
+    @app.errorhandler(409)
+    def conflict(exc: HTTPException) -> tuple[str, int]:
+        return "specific 409", 409
+
+    @app.route("/abort/<int:code>", methods=["GET"])
+    def aborted(code: int) -> str:
+        abort(code)
+
+    @app.route("/gone")
+    def gone() -> str:
+        raise Gone()
+
+    client = app.test_client()
+    for path, code in [("/missing", 404), ("/abort/400", 400), ("/abort/403", 403)]:
+        response = client.get(path)
+        assert (response.status_code, response.json["code"]) == (code, code)
+    response = client.post("/abort/400")
+    assert (response.status_code, response.json["name"]) == (405, "Method Not Allowed")
+    assert client.get("/abort/409").data == b"specific 409"
+    assert client.get("/gone").json == {"code": 500, "name": "Internal Server Error"}
 
 
 def test_nearest_class_in_mro_wins(app: App) -> None:

@@ -92,8 +92,22 @@ def _split_error_key(
     if not (isinstance(exc_class, type) and issubclass(exc_class, BaseException)):
         raise TypeError(f"'{exc_class!r}' is not a subclass of Exception.")
     if issubclass(exc_class, HTTPException):
-        return exc_class, exc_class.code
+        return exc_class, _declared_code(exc_class)
     return exc_class, None
+
+
+def _declared_code(exc_class: type[HTTPException]) -> int | None:
+    """Return the status code a subclass declares; None for HTTPException itself.
+
+    # NOTE: a handler for ``HTTPException`` (or a subclass that sets no code) must catch every
+    # HTTP error, as in Flask, so it is filed under no code rather than the base's 500.
+    """
+    for cls in exc_class.__mro__:
+        if cls is HTTPException:
+            return None
+        if "code" in cls.__dict__:
+            return cls.code
+    return None
 
 
 class Scaffold:
