@@ -14,7 +14,13 @@ from wsgiref.types import StartResponse, WSGIEnvironment
 
 import jinja2
 
-from bench.apps.spec import FILLER_RULES, STATIC_NAME, TEMPLATE, TEMPLATE_CONTEXT
+from bench.apps.spec import (
+    FILLER_RULES,
+    STATIC_NAME,
+    TEMPLATE_CONTEXT,
+    TEMPLATE_FOLDER,
+    TEMPLATE_NAME,
+)
 
 UNAVAILABLE = {"session": "a bare WSGI callable has no session"}
 
@@ -76,7 +82,8 @@ def _static_view(path: str) -> Callable[[WSGIEnvironment], Answer]:
 
 
 def _template_view() -> Callable[[WSGIEnvironment], Answer]:
-    template = jinja2.Environment(autoescape=True).from_string(TEMPLATE)
+    loader = jinja2.FileSystemLoader(TEMPLATE_FOLDER)
+    template = jinja2.Environment(loader=loader, autoescape=True).get_template(TEMPLATE_NAME)
 
     def render(environ: WSGIEnvironment) -> Answer:
         return _text("200 OK", template.render(**TEMPLATE_CONTEXT), "text/html; charset=utf-8")

@@ -5,7 +5,13 @@ from __future__ import annotations
 import bottle
 from bottle import request, response
 
-from bench.apps.spec import FILLER_RULES, SECRET_KEY, TEMPLATE, TEMPLATE_CONTEXT
+from bench.apps.spec import (
+    FILLER_RULES,
+    SECRET_KEY,
+    TEMPLATE_CONTEXT,
+    TEMPLATE_FOLDER,
+    TEMPLATE_NAME,
+)
 
 UNAVAILABLE: dict[str, str] = {}
 
@@ -13,6 +19,10 @@ UNAVAILABLE: dict[str, str] = {}
 def create_app(static_dir: str) -> bottle.Bottle:
     """Build the app; ``/static/<filename>`` serves files from ``static_dir``."""
     app = bottle.Bottle()
+    # NOTE: one list for the app's life: Bottle caches a compiled template under id(lookup).
+    template_lookup = [TEMPLATE_FOLDER]
+    # Autoescape, as Flask and hipflask do for .html, so every framework does the same work.
+    template_settings = {"autoescape": True}
 
     def filler(a: str, b: str) -> str:
         return f"{a} {b}"
@@ -50,7 +60,14 @@ def create_app(static_dir: str) -> bottle.Bottle:
 
     @app.get("/template")
     def template() -> str:
-        return str(bottle.jinja2_template(TEMPLATE, **TEMPLATE_CONTEXT))
+        return str(
+            bottle.jinja2_template(
+                TEMPLATE_NAME,
+                template_lookup=template_lookup,
+                template_settings=template_settings,
+                **TEMPLATE_CONTEXT,
+            )
+        )
 
     @app.get("/static/<filename:path>")
     def static(filename: str) -> bottle.HTTPResponse:

@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, jsonify, make_response, render_template_string, request, session
+from flask import Flask, Response, jsonify, make_response, render_template, request, session
 
-from bench.apps.spec import FILLER_RULES, SECRET_KEY, TEMPLATE, TEMPLATE_CONTEXT
+from bench.apps.spec import (
+    FILLER_RULES,
+    SECRET_KEY,
+    TEMPLATE_CONTEXT,
+    TEMPLATE_FOLDER,
+    TEMPLATE_NAME,
+)
 
 UNAVAILABLE: dict[str, str] = {}
 
 
 def create_app(static_dir: str) -> Flask:
-    """Build the app; its ``static/`` folder is ``static_dir``."""
-    app = Flask(__name__, static_folder=static_dir, static_url_path="/static")
+    """Build the app; its ``static/`` folder is ``static_dir``, its templates the bench's."""
+    app = Flask(
+        __name__,
+        static_folder=static_dir,
+        static_url_path="/static",
+        template_folder=TEMPLATE_FOLDER,
+    )
     app.config["SECRET_KEY"] = SECRET_KEY
 
     def filler(a: str, b: str) -> str:
@@ -49,6 +60,6 @@ def create_app(static_dir: str) -> Flask:
 
     @app.route("/template")
     def template() -> str:
-        return render_template_string(TEMPLATE, **TEMPLATE_CONTEXT)
+        return render_template(TEMPLATE_NAME, **TEMPLATE_CONTEXT)
 
     return app

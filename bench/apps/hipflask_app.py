@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
-from bench.apps.spec import FILLER_RULES, SECRET_KEY, TEMPLATE, TEMPLATE_CONTEXT
-from hipflask import App, Response, jsonify, make_response, request, session
+from bench.apps.spec import (
+    FILLER_RULES,
+    SECRET_KEY,
+    TEMPLATE_CONTEXT,
+    TEMPLATE_FOLDER,
+    TEMPLATE_NAME,
+)
+from hipflask import App, Response, jsonify, make_response, render_template, request, session
 
 UNAVAILABLE: dict[str, str] = {}
 
-try:
-    from hipflask import render_template_string
-except ImportError as exc:  # NOTE: until hipflask has templates, the scenario reads "-"
-    UNAVAILABLE["template"] = f"render_template_string not importable ({exc})"
-
 
 def create_app(static_dir: str) -> App:
-    """Build the app; its ``static/`` folder is ``static_dir``."""
-    app = App(__name__, static_folder=static_dir, static_url_path="/static")
+    """Build the app; its ``static/`` folder is ``static_dir``, its templates the bench's."""
+    app = App(
+        __name__,
+        static_folder=static_dir,
+        static_url_path="/static",
+        template_folder=TEMPLATE_FOLDER,
+    )
     app.config["SECRET_KEY"] = SECRET_KEY
 
     def filler(a: str, b: str) -> str:
@@ -51,10 +57,8 @@ def create_app(static_dir: str) -> App:
         session["counter"] = session.get("counter", 0) + 1
         return str(session["counter"])
 
-    if "template" not in UNAVAILABLE:
-
-        @app.route("/template")
-        def template() -> str:
-            return render_template_string(TEMPLATE, **TEMPLATE_CONTEXT)
+    @app.route("/template")
+    def template() -> str:
+        return render_template(TEMPLATE_NAME, **TEMPLATE_CONTEXT)
 
     return app
