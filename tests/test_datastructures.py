@@ -139,6 +139,14 @@ def test_views() -> None:
     assert md.to_dict() == {"a": "1", "b": "2"}
 
 
+def test_dict_and_unpacking_take_first_values_as_in_flask() -> None:
+    md = ImmutableMultiDict([("a", "1"), ("a", "2"), ("b", "3")])
+    assert dict(md) == {"a": "1", "b": "3"}
+    assert {**md} == {"a": "1", "b": "3"}
+    assert dict(MultiDict(md)) == {"a": "1", "b": "3"}
+    assert MultiDict(md).getlist("a") == ["1", "2"]
+
+
 def test_lists_are_copies() -> None:
     md = MultiDict([("a", "1")])
     next(md.lists())[1].append("x")

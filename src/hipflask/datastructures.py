@@ -134,6 +134,12 @@ class MultiDict(dict[Any, list[Any]]):
         dict.update(built, {key: [value] for key, value in mapping.items()})
         return built
 
+    def __iter__(self) -> Iterator[Any]:
+        # NOTE: defined in Python on purpose: CPython copies a dict subclass that keeps dict's
+        # own iterator straight from its storage, so dict(md) and {**md} would hold the value
+        # lists; with this, they call __getitem__ and hold first values, as in Flask.
+        return dict.__iter__(self)
+
     def __getitem__(self, key: Any) -> Any:
         """Return the first value of ``key``; a missing key raises BadRequestKeyError (400)."""
         try:
