@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import importlib
 import json
+import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -99,3 +102,23 @@ def test_instance_relative_config(tmp_path: Path) -> None:
     assert app.config["FROM_INSTANCE"] == 1
     with pytest.raises(ValueError, match="absolute"):
         App(__name__, instance_path="relative/path")
+
+
+@pytest.mark.parametrize("import_name", ["single_module", "a_package", "a_package.views"])
+def test_default_instance_path_is_beside_the_module_or_top_level_package(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, import_name: str
+) -> None:
+    (tmp_path / "single_module.py").write_text("")
+    (tmp_path / "a_package").mkdir()
+    (tmp_path / "a_package" / "__init__.py").write_text("")
+    (tmp_path / "a_package" / "views.py").write_text("")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    for name in ("single_module", "a_package", "a_package.views"):
+        monkeypatch.delitem(sys.modules, name, raising=False)
+    importlib.import_module(import_name)
+    assert App(import_name).instance_path == str(tmp_path / "instance")
+
+
+def test_default_instance_path_of_an_installed_package_is_under_the_prefix() -> None:
+    expected = os.path.join(os.path.abspath(sys.prefix), "var", "jinja2-instance")
+    assert App("jinja2").instance_path == expected

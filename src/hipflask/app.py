@@ -28,7 +28,7 @@ from .json import JSONProvider
 from .request import Request
 from .response import Response, coerce_view_result
 from .routing import Map, Rule
-from .scaffold import Scaffold, ensure_sync
+from .scaffold import Scaffold, ensure_sync, find_instance_path
 from .urls import build_url
 
 if TYPE_CHECKING:
@@ -93,7 +93,7 @@ class App(Scaffold):
     ) -> None:
         super().__init__(import_name, static_folder, static_url_path, template_folder, root_path)
         if instance_path is None:
-            instance_path = os.path.join(os.path.dirname(self.root_path), "instance")
+            instance_path = find_instance_path(import_name, self.name)
         elif not os.path.isabs(instance_path):
             raise ValueError("If an instance path is given it must be absolute.")
         self.instance_path = instance_path

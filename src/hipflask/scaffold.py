@@ -72,6 +72,36 @@ def get_root_path(import_name: str) -> str:
     return os.path.dirname(os.path.abspath(spec.origin))
 
 
+def find_instance_path(import_name: str, app_name: str) -> str:
+    """Return Flask's default instance folder for an app created in ``import_name``.
+
+    ``instance/`` beside the top-level package, or beside the module when the app lives in a
+    single module; ``<prefix>/var/<app_name>-instance`` when the code is installed in the
+    interpreter's prefix (site-packages).
+    """
+    top_level = import_name.partition(".")[0]
+    module = sys.modules.get(top_level)
+    filename: str | None = getattr(module, "__file__", None)
+    is_package = module is not None and hasattr(module, "__path__")
+    if not filename:
+        try:
+            spec = importlib.util.find_spec(top_level)
+        except (ImportError, ValueError):
+            spec = None
+        if spec is not None and spec.origin not in (None, "namespace", "built-in"):
+            filename = spec.origin
+            is_package = spec.submodule_search_locations is not None
+    if not filename:
+        return os.path.join(os.getcwd(), "instance")
+    folder = os.path.dirname(os.path.abspath(filename))
+    if is_package:
+        folder = os.path.dirname(folder)
+    prefix = os.path.abspath(sys.prefix)
+    if os.path.commonpath([folder, prefix]) == prefix:
+        return os.path.join(prefix, "var", f"{app_name}-instance")
+    return os.path.join(folder, "instance")
+
+
 def _endpoint_from_view(view: Callable[..., Any]) -> str:
     return view.__name__
 
@@ -106,7 +136,7 @@ def _declared_code(exc_class: type[HTTPException]) -> int | None:
         if cls is HTTPException:
             return None
         if "code" in cls.__dict__:
-            return cls.code
+            return exc_class.code
     return None
 
 
