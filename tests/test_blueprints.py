@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from hipflask import App, Blueprint, Response, abort, request, url_for
@@ -186,3 +188,32 @@ def test_url_for_across_subdomains() -> None:
         assert url_for("index") == "/"
     with app.test_request_context("/", base_url="http://api.example.com"):
         assert url_for("api.status") == "/status"
+
+
+@pytest.mark.parametrize(
+    ("method", "register"),
+    [
+        ("route", lambda bp: bp.route("/late")(lambda: "late")),
+        ("before_request", lambda bp: bp.before_request(lambda: None)),
+        ("errorhandler", lambda bp: bp.errorhandler(404)(lambda exc: "x")),
+        ("before_app_request", lambda bp: bp.before_app_request(lambda: None)),
+        ("register_blueprint", lambda bp: bp.register_blueprint(Blueprint("child", __name__))),
+    ],
+)
+def test_setup_after_registration_is_refused(
+    app: App, method: str, register: Callable[[Blueprint], object]
+) -> None:
+    bp = Blueprint("bp", __name__)
+
+    @bp.route("/early")
+    def early() -> str:
+        return "early"
+
+    app.register_blueprint(bp)
+    with pytest.raises(
+        AssertionError, match=f"'{method}' can no longer be called on the blueprint 'bp'"
+    ):
+        register(bp)
+    client = app.test_client()
+    assert client.get("/early").data == b"early"
+    assert client.get("/late").status_code == 404

@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from .scaffold import Scaffold, ensure_sync
+from .scaffold import Scaffold, ensure_sync, setupmethod
 
 if TYPE_CHECKING:
     from .app import App
@@ -74,6 +74,8 @@ class Blueprint(Scaffold):
     then ``app.register_blueprint(bp)``.
     """
 
+    _got_registered_once = False
+
     def __init__(
         self,
         name: str,
@@ -99,7 +101,6 @@ class Blueprint(Scaffold):
         self.cli_group = cli_group
         self.deferred_functions: list[DeferredSetupFunction] = []
         self._blueprints: list[tuple[Blueprint, dict[str, Any]]] = []
-        self._got_registered_once = False
         self._cli: AppGroup | None = None
 
     @property
@@ -111,10 +112,12 @@ class Blueprint(Scaffold):
             self._cli = AppGroup(self.name)
         return self._cli
 
+    @setupmethod
     def record(self, func: DeferredSetupFunction) -> None:
         """Call ``func(state)`` at every registration of this blueprint."""
         self.deferred_functions.append(func)
 
+    @setupmethod
     def record_once(self, func: DeferredSetupFunction) -> None:
         """Call ``func(state)`` at the first registration only."""
 
@@ -124,12 +127,14 @@ class Blueprint(Scaffold):
 
         self.record(wrapper)
 
+    @setupmethod
     def register_blueprint(self, blueprint: Blueprint, **options: Any) -> None:
         """Nest ``blueprint`` inside this one (its endpoints become ``self.child.view``)."""
         if blueprint is self:
             raise ValueError("Cannot register a blueprint on itself.")
         self._blueprints.append((blueprint, options))
 
+    @setupmethod
     def add_url_rule(
         self,
         rule: str,
@@ -152,6 +157,15 @@ class Blueprint(Scaffold):
                 **options,
             )
         )
+
+    def _check_setup_finished(self, method_name: str) -> None:
+        if self._got_registered_once:
+            raise AssertionError(
+                f"The setup method '{method_name}' can no longer be called on the blueprint "
+                f"'{self.name}'. It has already been registered at least once, so the change "
+                "would not be applied. Make sure all imports, decorators and functions that set "
+                "up the blueprint run before it is registered."
+            )
 
     def register(self, app: App, options: dict[str, Any]) -> None:
         """Replay this blueprint's registrations onto ``app`` (called by ``register_blueprint``)."""
@@ -219,21 +233,25 @@ class Blueprint(Scaffold):
 
     # -- registrations on the app itself ----------------------------------------------------
 
+    @setupmethod
     def before_app_request(self, func: F) -> F:
         """Run ``func()`` before every request of the app, not only this blueprint's."""
         self.record_once(lambda s: s.app.before_request_funcs[None].append(ensure_sync(func)))
         return func
 
+    @setupmethod
     def after_app_request(self, func: F) -> F:
         """Run ``func(response)`` after every request of the app."""
         self.record_once(lambda s: s.app.after_request_funcs[None].append(ensure_sync(func)))
         return func
 
+    @setupmethod
     def teardown_app_request(self, func: F) -> F:
         """Run ``func(exc)`` at the end of every request of the app."""
         self.record_once(lambda s: s.app.teardown_request_funcs[None].append(ensure_sync(func)))
         return func
 
+    @setupmethod
     def app_context_processor(self, func: F) -> F:
         """Add a context processor for every template of the app."""
         self.record_once(
@@ -241,6 +259,7 @@ class Blueprint(Scaffold):
         )
         return func
 
+    @setupmethod
     def app_errorhandler(self, code: type[BaseException] | int) -> Callable[[F], F]:
         """Handle an error for the whole app, not only this blueprint's views."""
 
@@ -250,16 +269,19 @@ class Blueprint(Scaffold):
 
         return decorator
 
+    @setupmethod
     def app_url_value_preprocessor(self, func: F) -> F:
         """Register a URL value preprocessor for the whole app."""
         self.record_once(lambda s: s.app.url_value_preprocessors[None].append(func))
         return func
 
+    @setupmethod
     def app_url_defaults(self, func: F) -> F:
         """Register a URL defaults function for the whole app."""
         self.record_once(lambda s: s.app.url_default_functions[None].append(func))
         return func
 
+    @setupmethod
     def app_template_filter(self, name: str | None = None) -> Callable[[F], F]:
         """Register a Jinja2 filter for the whole app."""
 
@@ -269,6 +291,7 @@ class Blueprint(Scaffold):
 
         return decorator
 
+    @setupmethod
     def app_template_global(self, name: str | None = None) -> Callable[[F], F]:
         """Register a Jinja2 global for the whole app."""
 
@@ -278,6 +301,7 @@ class Blueprint(Scaffold):
 
         return decorator
 
+    @setupmethod
     def app_template_test(self, name: str | None = None) -> Callable[[F], F]:
         """Register a Jinja2 test for the whole app."""
 

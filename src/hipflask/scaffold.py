@@ -140,11 +140,30 @@ def _declared_code(exc_class: type[HTTPException]) -> int | None:
     return None
 
 
+def setupmethod(method: F) -> F:
+    """Mark a registration method: it refuses to run once changes can no longer apply.
+
+    A blueprint replays its registrations when it is registered, so a route or hook added to
+    it afterwards would silently never take effect; Flask raises, and so do we.
+    """
+    name = method.__name__
+
+    def checked(self: Scaffold, *args: Any, **kwargs: Any) -> Any:
+        self._check_setup_finished(name)
+        return method(self, *args, **kwargs)
+
+    update_wrapper(checked, method)
+    return cast(F, checked)
+
+
 class Scaffold:
     """Hold view functions, hooks and error handlers registered by decorators."""
 
     #: The name used in endpoints and for the blueprint of a request.
     name: str
+
+    def _check_setup_finished(self, method_name: str) -> None:
+        """Raise when ``method_name`` may no longer be called (a registered blueprint)."""
 
     def __init__(
         self,
@@ -233,6 +252,7 @@ class Scaffold:
 
     # -- routes -----------------------------------------------------------------------------
 
+    @setupmethod
     def add_url_rule(
         self,
         rule: str,
@@ -244,6 +264,7 @@ class Scaffold:
         """Register ``view_func`` for the URL ``rule`` (see :meth:`route`)."""
         raise NotImplementedError
 
+    @setupmethod
     def route(self, rule: str, **options: Any) -> Callable[[F], F]:
         """Register the decorated view for ``rule``.
 
@@ -263,26 +284,32 @@ class Scaffold:
             raise TypeError("Use the 'route' decorator to pass the 'methods' argument.")
         return self.route(rule, methods=[method], **options)
 
+    @setupmethod
     def get(self, rule: str, **options: Any) -> Callable[[F], F]:
         """Shortcut for ``route(rule, methods=['GET'])``."""
         return self._method_route("GET", rule, options)
 
+    @setupmethod
     def post(self, rule: str, **options: Any) -> Callable[[F], F]:
         """Shortcut for ``route(rule, methods=['POST'])``."""
         return self._method_route("POST", rule, options)
 
+    @setupmethod
     def put(self, rule: str, **options: Any) -> Callable[[F], F]:
         """Shortcut for ``route(rule, methods=['PUT'])``."""
         return self._method_route("PUT", rule, options)
 
+    @setupmethod
     def patch(self, rule: str, **options: Any) -> Callable[[F], F]:
         """Shortcut for ``route(rule, methods=['PATCH'])``."""
         return self._method_route("PATCH", rule, options)
 
+    @setupmethod
     def delete(self, rule: str, **options: Any) -> Callable[[F], F]:
         """Shortcut for ``route(rule, methods=['DELETE'])``."""
         return self._method_route("DELETE", rule, options)
 
+    @setupmethod
     def endpoint(self, endpoint: str) -> Callable[[F], F]:
         """Register the decorated function as the view for an existing ``endpoint``."""
 
@@ -294,31 +321,37 @@ class Scaffold:
 
     # -- request hooks --------------------------------------------------------------------
 
+    @setupmethod
     def before_request(self, func: F) -> F:
         """Run ``func()`` before each request; a non-None return value becomes the response."""
         self.before_request_funcs[None].append(ensure_sync(func))
         return func
 
+    @setupmethod
     def after_request(self, func: F) -> F:
         """Run ``func(response)`` after each request; it must return a response."""
         self.after_request_funcs[None].append(ensure_sync(func))
         return func
 
+    @setupmethod
     def teardown_request(self, func: F) -> F:
         """Run ``func(exc)`` when the request context is popped, even after an error."""
         self.teardown_request_funcs[None].append(ensure_sync(func))
         return func
 
+    @setupmethod
     def context_processor(self, func: F) -> F:
         """Merge the dict ``func()`` returns into every template context."""
         self.template_context_processors[None].append(ensure_sync(func))
         return func
 
+    @setupmethod
     def url_value_preprocessor(self, func: F) -> F:
         """Run ``func(endpoint, view_args)`` before the before-request hooks (it may pop values)."""
         self.url_value_preprocessors[None].append(func)
         return func
 
+    @setupmethod
     def url_defaults(self, func: F) -> F:
         """Run ``func(endpoint, values)`` while building URLs, to fill in default values."""
         self.url_default_functions[None].append(func)
@@ -326,6 +359,7 @@ class Scaffold:
 
     # -- errors ------------------------------------------------------------------------------
 
+    @setupmethod
     def errorhandler(self, code_or_exception: type[BaseException] | int) -> Callable[[F], F]:
         """Handle an HTTP status code or an exception class with the decorated function."""
 
@@ -335,6 +369,7 @@ class Scaffold:
 
         return decorator
 
+    @setupmethod
     def register_error_handler(
         self, code_or_exception: type[BaseException] | int, func: Callable[..., Any]
     ) -> None:
