@@ -188,6 +188,7 @@ def test_url_for_across_subdomains() -> None:
         assert url_for("index") == "/"
     with app.test_request_context("/", base_url="http://api.example.com"):
         assert url_for("api.status") == "/status"
+        assert url_for("index") == "http://example.com/"
 
 
 @pytest.mark.parametrize(

@@ -79,7 +79,7 @@ def build_url(
             host, external = target_host, True
     elif app.subdomain_matching and app.config["SERVER_NAME"]:
         target_host = _subdomain_host(app, endpoint)
-        if target_host is not None and target_host != host:
+        if target_host is not None and target_host != host.lower():
             host, external = target_host, True
     url = base.script_root + path
     if anchor is not None:
@@ -120,11 +120,13 @@ def _base(app: App, endpoint: str, external: bool | None, scheme: str | None) ->
 
 
 def _subdomain_host(app: App, endpoint: str) -> str | None:
-    """Return the host of the subdomain ``endpoint`` is served on, or None for the main one."""
+    """Return the host ``endpoint`` is served on: its subdomain's, or ``SERVER_NAME`` itself.
+
+    None when the endpoint has no rule (building fails before this matters).
+    """
+    server_name: str = app.config["SERVER_NAME"]
     for rule in app.url_map.iter_rules(endpoint):
-        if rule.subdomain:
-            return f"{rule.subdomain}.{app.config['SERVER_NAME']}"
-        return None
+        return f"{rule.subdomain}.{server_name}" if rule.subdomain else server_name
     return None
 
 
