@@ -83,25 +83,49 @@ class JSONProvider:
 
     def __init__(self, app: App) -> None:
         self._app = app
-        self._encoders: dict[tuple[Any, ...], Callable[[Any], str]] = {}
+        self._encoders: dict[tuple[bool, bool, bool], Callable[[Any], str]] = {}
+        self._sort_keys: bool | None = None
+        self._ensure_ascii: bool | None = None
+        self._compact: bool | None = None
 
     @property
     def sort_keys(self) -> bool:
-        """Sort object keys (``JSON_SORT_KEYS``, default True)."""
+        """Sort object keys: set it (Flask 2.3+), else ``JSON_SORT_KEYS`` (default True)."""
+        if self._sort_keys is not None:
+            return self._sort_keys
         return bool(self._app.config.get("JSON_SORT_KEYS", True))
+
+    @sort_keys.setter
+    def sort_keys(self, value: bool) -> None:
+        self._sort_keys = value
 
     @property
     def ensure_ascii(self) -> bool:
-        """Escape non-ASCII characters (``JSON_AS_ASCII``, default True)."""
+        """Escape non-ASCII characters: set it, else ``JSON_AS_ASCII`` (default True)."""
+        if self._ensure_ascii is not None:
+            return self._ensure_ascii
         return bool(self._app.config.get("JSON_AS_ASCII", True))
+
+    @ensure_ascii.setter
+    def ensure_ascii(self, value: bool) -> None:
+        self._ensure_ascii = value
 
     @property
     def compact(self) -> bool:
-        """Compact output unless in debug mode or ``JSONIFY_PRETTYPRINT_REGULAR`` is set."""
+        """Compact output: set it, else ``JSONIFY_PRETTYPRINT_REGULAR``, else not in debug mode.
+
+        Assigning None goes back to following debug mode, as in Flask.
+        """
+        if self._compact is not None:
+            return self._compact
         pretty = self._app.config.get("JSONIFY_PRETTYPRINT_REGULAR")
         if pretty is None:
             return not self._app.debug
         return not pretty
+
+    @compact.setter
+    def compact(self, value: bool | None) -> None:
+        self._compact = value
 
     def dumps(self, obj: Any, **kwargs: Any) -> str:
         """Serialise ``obj`` to a JSON string."""
@@ -116,20 +140,11 @@ class JSONProvider:
         # PERF: ``json.dumps`` with keyword arguments builds a new encoder on every call, which
         # costs more than encoding a small payload.
         """
-        config = self._app.config
-        key = (
-            config.get("JSON_SORT_KEYS", True),
-            config.get("JSON_AS_ASCII", True),
-            config.get("JSONIFY_PRETTYPRINT_REGULAR"),
-            config["DEBUG"],
-        )
+        key = (self.sort_keys, self.ensure_ascii, self.compact)
         encode = self._encoders.get(key)
         if encode is None:
             encode = compile_encoder(
-                default=to_json_compatible,
-                sort_keys=bool(key[0]),
-                ensure_ascii=bool(key[1]),
-                compact=self.compact,
+                default=to_json_compatible, sort_keys=key[0], ensure_ascii=key[1], compact=key[2]
             )
             self._encoders[key] = encode
         return encode
