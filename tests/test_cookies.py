@@ -172,6 +172,25 @@ def test_oversized_cookie_logs_a_warning(app: App, caplog: pytest.LogCaptureFixt
     assert any("4093" in record.getMessage() for record in caplog.records)
 
 
+def test_max_cookie_size_comes_from_the_config(app: App, caplog: pytest.LogCaptureFixture) -> None:
+    app.config["MAX_COOKIE_SIZE"] = 100
+    with caplog.at_level(logging.WARNING):
+        respond_with(app, key="mid", value="x" * 200)
+    assert any("over the 100-byte limit" in record.getMessage() for record in caplog.records)
+    caplog.clear()
+    app.config["MAX_COOKIE_SIZE"] = 0
+    with caplog.at_level(logging.WARNING):
+        respond_with(app, key="huge", value="x" * 5000)
+    assert not caplog.records
+
+
+def test_path_none_leaves_the_path_attribute_out(app: App) -> None:
+    header = set_cookie_header(respond_with(app, key="k", value="v", path=None))
+    assert header == "k=v"
+    header = set_cookie_header(respond_with(app, key="k", value="v"))
+    assert header == "k=v; Path=/"
+
+
 @pytest.mark.parametrize(
     ("header", "name", "expected"),
     [

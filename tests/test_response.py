@@ -151,6 +151,12 @@ def test_vary_on_adds_once() -> None:
     assert response.headers["Vary"] == "Cookie, Accept"
 
 
+def test_vary_star_is_left_alone() -> None:
+    response = Response(headers={"Vary": "*"})
+    response.vary_on("Cookie")
+    assert response.headers.getlist("Vary") == ["*"]
+
+
 class _TeapotResponse(Response):
     default_mimetype = "text/plain"
 

@@ -41,8 +41,18 @@ class Response:
     charset = "utf-8"
     #: ``default_mimetype`` with its charset, computed when the class is created.
     _default_content_type = "text/html; charset=utf-8"
-    #: Set by the app to its session/cookie limit (browsers drop cookies over ~4 kB).
-    max_cookie_size = 4093
+    @property
+    def max_cookie_size(self) -> int:
+        """The size over which a cookie logs a warning: the app's ``MAX_COOKIE_SIZE``.
+
+        4093 (what browsers keep) outside an app context; 0 turns the warning off. A
+        subclass may set a class attribute of the same name instead.
+        """
+        app_ctx = _cv_app.get(None)
+        if app_ctx is None:
+            return 4093
+        size: int = app_ctx.app.config["MAX_COOKIE_SIZE"]
+        return size
 
     def __init__(
         self,
@@ -247,7 +257,8 @@ class Response:
             self.headers.add("Vary", header)
             return
         names = {part.strip().lower() for part in current.split(",")}
-        if header.lower() not in names:
+        # NOTE: "Vary: *" already varies on everything; appending to it would be invalid.
+        if header.lower() not in names and "*" not in names:
             self.headers["Vary"] = f"{current}, {header}"
 
     # -- cookies -----------------------------------------------------------------------------
@@ -276,7 +287,7 @@ class Response:
                     value,
                     max_age=max_age,
                     expires=expires,
-                    path=path or "/",
+                    path=path,
                     domain=domain,
                     secure=secure,
                     httponly=httponly,
