@@ -334,6 +334,38 @@ def test_regenerate_moves_the_data_and_destroys_the_old_id(app: App) -> None:
     assert store_of(app).count() == 1
 
 
+def test_a_request_overlapping_login_does_not_delete_the_new_cookie(app: App) -> None:
+    """A request opened with the pre-login id saves after login's regenerate() destroyed it."""
+    opened, login_done = threading.Event(), threading.Event()
+
+    @app.route("/slow-set")
+    def slow_set() -> str:
+        assert session.get("cart") == "3-items"  # opened while the old record exists
+        opened.set()
+        login_done.wait(10)
+        session["late"] = "1"
+        return "ok"
+
+    client = app.test_client()
+    client.get("/set/cart/3-items")
+    before = client.get_cookie("session").value
+    stale: list[Any] = []
+    worker = threading.Thread(
+        target=lambda: stale.append(
+            app.test_client().get("/slow-set", headers={"Cookie": f"session={before}"})
+        )
+    )
+    worker.start()
+    assert opened.wait(10)
+    client.get("/login/alice")
+    login_done.set()
+    worker.join(10)
+    assert stale[0].status_code == 200
+    assert stale[0].headers.getlist("Set-Cookie") == []  # no deletion racing the login cookie
+    assert client.get("/get").json == {"cart": "3-items", "user": "alice"}
+    assert store_of(app).count() == 1
+
+
 def test_a_planted_id_is_never_adopted(app: App) -> None:
     """Session fixation: a validly signed id the store does not know gets replaced."""
     planted = Signer(KEY, (), "session-id").sign("attacker-chosen-id-" + "x" * 24)

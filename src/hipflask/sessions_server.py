@@ -204,7 +204,12 @@ class ServerSideSessionInterface(SessionInterface):
             alive = True
         if not alive:
             session.sid = None
-            self.delete_session_cookie(app, response)
+            # NOTE: a session this request emptied loses its cookie. A record that is gone
+            # while data remains expired or was destroyed by another request (logout, or
+            # login's regenerate()): the cookie is left alone, since deleting it could reach
+            # the browser after that login's response and log the user out.
+            if not dict.__len__(session):
+                self.delete_session_cookie(app, response)
         elif refresh or session._resign or "_permanent" in keys or "_permanent" in deleted:
             self._set_cookie(app, session, response)
 
