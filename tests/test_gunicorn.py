@@ -13,7 +13,7 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from http.cookies import SimpleCookie
 from pathlib import Path
@@ -21,11 +21,16 @@ from typing import Any
 
 import pytest
 
+import hipflask
+
 pytest.importorskip("gunicorn")
 
 pytestmark = pytest.mark.server
 
 TIMEOUT = 15.0
+
+#: The folder holding the hipflask under test, so the workers import the same code.
+SOURCE_ROOT = str(Path(hipflask.__file__).resolve().parent.parent)
 
 APP_MODULE = """
 import hashlib
@@ -118,11 +123,20 @@ def get_json(port: int, path: str, **kwargs: Any) -> Any:
 
 
 @contextmanager
-def gunicorn(tmp_path: Path, target: str, *extra: str) -> Iterator[int]:
-    (tmp_path / "gunicorn_app.py").write_text(APP_MODULE)
+def gunicorn(
+    tmp_path: Path, target: str, *extra: str, source: str = APP_MODULE,
+    env: Mapping[str, str] | None = None,
+) -> Iterator[int]:  # fmt: skip
+    """Serve ``target`` from ``source`` (saved as gunicorn_app.py) on two workers; yield the port.
+
+    The app must answer ``GET /`` with 200: that is how the start-up is awaited.
+    """
+    (tmp_path / "gunicorn_app.py").write_text(source)
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HIPFLASK_")}
-    env["SLOW_PID_FILE"] = str(tmp_path / "slow.pid")
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("HIPFLASK_")}
+    environ |= env or {}
+    environ["PYTHONPATH"] = os.pathsep.join(filter(None, [SOURCE_ROOT, environ.get("PYTHONPATH")]))
+    environ["SLOW_PID_FILE"] = str(tmp_path / "slow.pid")
     log = tmp_path / "gunicorn.log"
     args = [
         sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}",
@@ -130,7 +144,7 @@ def gunicorn(tmp_path: Path, target: str, *extra: str) -> Iterator[int]:
     ]  # fmt: skip
     with open(log, "wb") as out:
         process = subprocess.Popen(
-            args, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+            args, env=environ, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
         )
     try:
         deadline = time.monotonic() + TIMEOUT
