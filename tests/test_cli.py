@@ -493,7 +493,7 @@ def test_make_shell_context() -> None:
     assert "g" in namespace
 
 
-# -- run (refusals only; serving is in test_serving.py) ------------------------------------------
+# -- run (refusals only; serving is in test_serving*.py) ---------------------------------------
 
 
 def write_served_app(tmp_path: Path, key: str | None) -> None:
@@ -518,12 +518,74 @@ def test_run_refuses_a_missing_or_short_secret_key(isolated: Path, key: str | No
     assert result.stderr.strip().count("\n") == 0
 
 
-def test_run_refuses_tls_options(isolated: Path) -> None:
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (["--key", "{key}"], "Invalid value for '--key': '--cert' must be given too."),
+        (["--cert", "{cert}"], "Invalid value for '--key': Required with '--cert'"),
+        (["--cert", "missing.pem", "--key", "{key}"], "'missing.pem' does not exist."),
+        (["--cert", "{cert}", "--key", "missing.pem"], "'missing.pem' does not exist."),
+        (["--cert", "{folder}", "--key", "{key}"], "is a directory."),
+    ],
+)
+def test_run_tls_usage_errors(
+    isolated: Path, tls_files: tuple[Path, Path], options: list[str], message: str
+) -> None:
     write_served_app(isolated, KEY)
-    result = CliRunner().invoke(cli, ["--app", "served", "run", "--cert", "cert.pem"])
-    assert result.exit_code == 1
-    assert "TLS is not supported" in result.stderr
-    assert "reverse proxy" in result.stderr
+    cert, key = tls_files
+    paths = {"cert": str(cert), "key": str(key), "folder": str(cert.parent)}
+    args = [option.format(**paths) for option in options]
+    result = CliRunner().invoke(cli, ["--app", "served", "run", *args])
+    assert result.exit_code == 2
+    assert message in result.stderr
+
+
+def one_line_error(*args: str) -> str:
+    """Run 'hipflask --app served run ARGS', expecting a one-line refusal; return it."""
+    result = CliRunner().invoke(cli, ["--app", "served", "run", *args])
+    assert result.exit_code == 1, result.output
+    assert result.stderr.strip().count("\n") == 0
+    return result.stderr.strip()
+
+
+def test_run_refuses_adhoc_certificates_with_advice(isolated: Path) -> None:
+    write_served_app(isolated, KEY)
+    for options in (["--cert", "adhoc"], ["--cert", "adhoc", "--key", "served.py"]):
+        error = one_line_error(*options)
+        assert error.startswith("Error: 'adhoc' certificates are not supported")
+        assert "openssl req -x509 -newkey rsa:2048 -nodes -keyout key.pem" in error
+
+
+def test_run_refuses_certificates_it_cannot_load(
+    isolated: Path, tls_files: tuple[Path, Path]
+) -> None:
+    write_served_app(isolated, KEY)
+    cert, key = (str(path) for path in tls_files)
+    error = one_line_error("--cert", "served.py", "--key", key)
+    assert error.startswith("Error: Could not load the certificate 'served.py' with the key")
+    assert "Could not load" in one_line_error("--cert", key, "--key", cert)
+    subprocess.run(
+        ["openssl", "pkey", "-in", key, "-aes256", "-passout", "pass:secret", "-out", "enc.pem"],
+        check=True,
+        timeout=60,
+    )
+    error = one_line_error("--cert", cert, "--key", "enc.pem")
+    assert error.startswith("Error: The key file 'enc.pem' is encrypted")
+
+
+@pytest.mark.parametrize(
+    ("key", "options", "message"),
+    [
+        (KEY, ["--debug", "--host", "0.0.0.0"], "Refusing to run in debug mode on '0.0.0.0'"),
+        ("short", [], "SECRET_KEY is too short"),
+    ],
+)
+def test_run_over_tls_keeps_the_start_up_checks(
+    isolated: Path, tls_files: tuple[Path, Path], key: str, options: list[str], message: str
+) -> None:
+    write_served_app(isolated, key)
+    error = one_line_error("--cert", str(tls_files[0]), "--key", str(tls_files[1]), *options)
+    assert message in error
 
 
 def test_python_dash_m_hipflask() -> None:

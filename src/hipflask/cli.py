@@ -317,6 +317,30 @@ class HipflaskGroup(AppGroup):
 # -- built-in commands ----------------------------------------------------------------------------
 
 
+class _CertFile(click.Path):
+    """An existing certificate file, or ``adhoc``, which start-up refuses with advice (as
+    ``app.run(ssl_context="adhoc")`` does)."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        """Pass ``adhoc`` through; check any other value is an existing file."""
+        if value == "adhoc":
+            return value
+        return super().convert(value, param, ctx)
+
+
+def _validate_key(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """Require --key with a --cert file, and --cert with --key, as ``flask run`` does."""
+    # NOTE: --cert is eager, so it is in ctx.params before this callback runs.
+    cert = ctx.params.get("cert")
+    if value is not None and cert is None:
+        raise click.BadParameter("'--cert' must be given too.", ctx, param)
+    if value is None and cert not in (None, "adhoc"):
+        raise click.BadParameter(
+            "Required with '--cert': the certificate's private key file.", ctx, param
+        )
+    return value
+
+
 @click.command("run", short_help="Serve the app with the development server.")
 @click.option("--host", "-h", default="127.0.0.1", show_default=True, help="The interface.")
 @click.option("--port", "-p", default=5000, show_default=True, type=int, help="The port.")
@@ -342,11 +366,16 @@ class HipflaskGroup(AppGroup):
 )
 @click.option(
     "--cert",
-    type=click.Path(),
-    help="Not supported: the built-in server speaks plain HTTP; terminate TLS at the "
-    "reverse proxy (see docs/deployment.md).",
+    type=_CertFile(exists=True, dir_okay=False),
+    is_eager=True,
+    help="Serve HTTPS (with gunicorn) using this PEM certificate file; needs --key.",
 )
-@click.option("--key", type=click.Path(), help="Not supported (see --cert).")
+@click.option(
+    "--key",
+    type=click.Path(exists=True, dir_okay=False),
+    callback=_validate_key,
+    help="The PEM private key file of --cert.",
+)
 @click.pass_obj
 def run_command(
     info: ScriptInfo,
@@ -362,6 +391,9 @@ def run_command(
 ) -> None:
     """Serve the app with a multi-threaded server (waitress), restarting on changes in debug.
 
+    With --cert and --key it serves HTTPS with gunicorn (one worker process, --threads threads);
+    in production, terminate TLS at a reverse proxy or in gunicorn itself.
+
     Debug mode shows tracebacks in the browser, so it is refused on any address but localhost
     unless --force-debug is given. Without debug mode, SECRET_KEY must be at least 32 bytes.
     """
@@ -376,7 +408,8 @@ def run_command(
             raise
         # NOTE: a reloaded child keeps serving (an error page) so the next edit can fix it.
         traceback.print_exc()
-        serving.serve_wsgi(serving.load_error_app(exc, get_debug_flag()), host, port, threads)
+        error_app = serving.load_error_app(exc, get_debug_flag())
+        serving.serve_wsgi(error_app, host, port, threads, cert=cert, key=key)
         return
     files = [f for f in (extra_files or "").split(os.path.pathsep) if f]
     try:
@@ -388,6 +421,8 @@ def run_command(
             use_reloader=app.debug if reload is None else reload,
             threads=threads,
             extra_files=files,
+            cert=cert,
+            key=key,
         )
     except serving.StartupError as exc:
         raise click.ClickException(str(exc)) from None

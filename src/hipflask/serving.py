@@ -4,7 +4,8 @@ start-up checks, and a watchfiles reloader.
 The reloader parent binds the listening socket, watches the code and template folders, and
 runs the app in a child process that inherits the socket (``HIPFLASK_SERVER_FD``); on a change
 it replaces the child. Connections made during a restart wait in the socket's backlog instead of
-being refused. The built-in server speaks plain HTTP: TLS terminates at the reverse proxy.
+being refused. Plain HTTP is served by waitress; HTTPS (``--cert``/``--key``) by gunicorn, see
+:mod:`hipflask.serving_tls`.
 """
 
 from __future__ import annotations
@@ -41,11 +42,6 @@ RELOADER_ENV = "HIPFLASK_RUN_FROM_RELOADER"
 SERVER_FD_ENV = "HIPFLASK_SERVER_FD"
 MIN_SECRET_KEY_BYTES = 32
 _TRUE = frozenset(("1", "true", "yes", "on"))
-_TLS_REFUSED = (
-    "TLS is not supported by the built-in server (waitress speaks plain HTTP); terminate TLS "
-    "at a reverse proxy such as nginx or Caddy, or run gunicorn with --certfile/--keyfile "
-    "(see docs/deployment.md)."
-)
 # NOTE: Werkzeug's server options, accepted from ported Flask code and ignored: waitress is
 # always threaded, and hipflask has no in-browser debugger.
 _IGNORED_OPTIONS = frozenset(
@@ -74,11 +70,14 @@ def check_startup(
 ) -> None:
     """Raise :class:`StartupError` when serving ``app`` this way would be unsafe.
 
-    Refused: TLS options (unsupported), debug mode on an address other than loopback unless
+    Refused: a ``cert`` or ``key`` that cannot serve HTTPS (see
+    :func:`hipflask.serving_tls.check_tls`), debug mode on an address other than loopback unless
     ``allow_unsafe_debug``, and without debug mode a SECRET_KEY missing or under 32 bytes.
     """
     if cert or key:
-        raise StartupError(_TLS_REFUSED)
+        from .serving_tls import check_tls
+
+        check_tls(cert, key)
     # SECURITY: debug mode shows tracebacks (source, settings, secrets) to whoever can connect.
     if debug and not allow_unsafe_debug and not _is_loopback(host):
         raise StartupError(
@@ -126,7 +125,8 @@ def run_app(
     """Serve ``app`` as ``hipflask run`` does (this is ``App.run``).
 
     ``host`` and ``port`` default to ``SERVER_NAME`` or ``127.0.0.1:5000``; the reloader is on
-    in debug mode. A refused start (see :func:`check_startup`) exits with a one-line error.
+    in debug mode. ``cert`` and ``key`` (or Flask's ``ssl_context=(cert, key)``) serve HTTPS.
+    A refused start (see :func:`check_startup`) exits with a one-line error.
     Inside a ``hipflask`` command the call does nothing, so an unguarded ``app.run()`` in a
     module cannot block the command that imported it.
     """
@@ -155,7 +155,11 @@ def run_app(
     host = host or default_host or "127.0.0.1"
     port = port if port is not None else int(default_port or 5000)
     try:
-        check_startup(app, host, app.debug, allow_unsafe_debug, cert or ssl_context, key)
+        if ssl_context is not None:
+            from .serving_tls import split_ssl_context
+
+            cert, key = split_ssl_context(ssl_context)
+        check_startup(app, host, app.debug, allow_unsafe_debug, cert, key)
         serve(
             app,
             host,
@@ -163,6 +167,8 @@ def run_app(
             use_reloader=app.debug if use_reloader is None else use_reloader,
             threads=threads,
             extra_files=extra_files,
+            cert=cert,
+            key=key,
         )
     except StartupError as exc:
         raise SystemExit(f"Error: {exc}") from None
@@ -176,8 +182,11 @@ def serve(
     use_reloader: bool = False,
     threads: int = 8,
     extra_files: Sequence[str] = (),
+    cert: str | None = None,
+    key: str | None = None,
 ) -> None:
-    """Serve ``app`` until interrupted, in a reloading child process when ``use_reloader``.
+    """Serve ``app`` until interrupted, in a reloading child process when ``use_reloader``,
+    over HTTPS when given a ``cert`` and its ``key``.
 
     Call :func:`check_startup` first; this function does not.
     """
@@ -189,23 +198,42 @@ def serve(
             " * Debug mode: on (tracebacks are shown in the browser; never in production)",
             file=sys.stderr,
         )
-    serve_wsgi(app, host, port, threads, name=app.name)
+    serve_wsgi(app, host, port, threads, name=app.name, cert=cert, key=key)
 
 
 def serve_wsgi(
-    wsgi_app: WSGIApp, host: str, port: int, threads: int = 8, name: str | None = None
+    wsgi_app: WSGIApp,
+    host: str,
+    port: int,
+    threads: int = 8,
+    name: str | None = None,
+    *,
+    cert: str | None = None,
+    key: str | None = None,
 ) -> None:
-    """Serve a WSGI callable with waitress, logging each request, until interrupted."""
-    from waitress.server import create_server
+    """Serve a WSGI callable, logging each request, until interrupted.
 
+    Plain HTTP is served by waitress; with a ``cert`` and its ``key`` (checked by
+    :func:`check_startup`), HTTPS is served by gunicorn (see :mod:`hipflask.serving_tls`).
+    """
     sock = _inherited_socket() or _bind(host, port)
     _configure_logger()
-    server = create_server(
-        RequestLogger(wsgi_app), sockets=[sock], threads=threads, ident="hipflask"
-    )
+    server: Any
+    if cert and key:
+        from .serving_tls import gunicorn_server
+
+        server = gunicorn_server(RequestLogger(wsgi_app), sock, cert, key, threads)
+        scheme, software = "https", "gunicorn"
+    else:
+        from waitress.server import create_server
+
+        server = create_server(
+            RequestLogger(wsgi_app), sockets=[sock], threads=threads, ident="hipflask"
+        )
+        scheme, software = "http", "waitress"
     label = f"app {name!r}" if name else "app"
     print(
-        f" * Serving {label} on {_url(host, sock)} (waitress, {threads} threads)\n"
+        f" * Serving {label} on {_url(host, sock, scheme)} ({software}, {threads} threads)\n"
         " * Press CTRL+C to quit",
         file=sys.stderr,
         flush=True,
@@ -259,10 +287,10 @@ def _inherited_socket() -> socket.socket | None:
     return socket.socket(fileno=int(fd))
 
 
-def _url(host: str, sock: socket.socket) -> str:
+def _url(host: str, sock: socket.socket, scheme: str = "http") -> str:
     port = sock.getsockname()[1]
     shown = f"[{host.strip('[]')}]" if ":" in host else host
-    url = f"http://{shown}:{port}"
+    url = f"{scheme}://{shown}:{port}"
     if host in ("0.0.0.0", "::", ""):
         url += " (all addresses)"
     return url
