@@ -385,27 +385,31 @@ def test_changing_the_key_invalidates_old_cookies(app: App) -> None:
 # -- the secret key --------------------------------------------------------------------------
 
 
-def test_no_secret_key_reading_is_empty_and_writing_names_the_setting() -> None:
+def test_no_secret_key_any_use_of_the_session_names_the_setting() -> None:
     app = App(__name__)
     app.config["TESTING"] = True
 
     @app.route("/read")
     def read() -> str:
-        return f"{session.get('x')} {len(session)} {'x' in session} {session.permanent}"
+        return f"{session.get('x')}"
 
     @app.route("/write")
     def write() -> str:
         session["x"] = 1
         return "unreachable"
 
+    @app.route("/untouched")
+    def untouched() -> str:
+        return "fine"
+
     client = app.test_client()
-    response = client.get("/read")
-    assert response.text == "None 0 False False"
-    assert set_cookies(response) == []
-    with pytest.raises(RuntimeError, match="SECRET_KEY"):
-        client.get("/write")
+    for path in ("/read", "/write"):
+        with pytest.raises(RuntimeError, match="SECRET_KEY"):
+            client.get(path)
+    response = client.get("/untouched")
+    assert (response.status_code, set_cookies(response)) == (200, [])
     app.config["TESTING"] = False
-    assert client.get("/write").status_code == 500
+    assert client.get("/read").status_code == 500
 
 
 @pytest.mark.parametrize(
@@ -420,9 +424,16 @@ def test_no_secret_key_reading_is_empty_and_writing_names_the_setting() -> None:
         lambda s: s.setdefault("x", 1),
         lambda s: s.regenerate(),
         lambda s: setattr(s, "permanent", True),
+        lambda s: s["x"],
+        lambda s: s.get("x"),
+        lambda s: "x" in s,
+        lambda s: len(s),
+        lambda s: list(s),
+        lambda s: s.items(),
+        lambda s: s.permanent,
     ],
 )
-def test_null_session_refuses_every_write(operation: Callable[[Any], Any]) -> None:
+def test_null_session_refuses_every_use(operation: Callable[[Any], Any]) -> None:
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
         operation(NullSession())
 

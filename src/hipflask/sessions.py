@@ -230,18 +230,25 @@ class SecureCookieSession(dict[str, Any], SessionMixin):
 
 
 class NullSession(SecureCookieSession):
-    """The empty, read-only session of an app without a SECRET_KEY; writing raises."""
+    """The session of an app without a SECRET_KEY: reading or writing it raises RuntimeError.
+
+    # NOTE: Flask lets an app without a key read an always-empty session and fails only at
+    # the first write; failing at any use names the missing setting before a deployment
+    # silently treats every visitor as logged out.
+    """
 
     def _fail(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise RuntimeError(_NO_SECRET_KEY)
 
     __setitem__ = __delitem__ = clear = pop = popitem = update = setdefault = _fail
     __ior__ = regenerate = _fail
+    __getitem__ = get = __contains__ = __len__ = __iter__ = _fail
+    keys = values = items = copy = _fail
 
     @property
     def permanent(self) -> bool:
-        """Always False: a null session is never stored."""
-        return False
+        """Never available: the session cannot be used without a SECRET_KEY."""
+        self._fail()
 
     @permanent.setter
     def permanent(self, value: bool) -> None:
