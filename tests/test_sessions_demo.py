@@ -42,6 +42,14 @@ def test_cookie_set_read_delete(app: App) -> None:
     assert "not set" in client.get("/sessions/cookie/delete", follow_redirects=True).text
 
 
+@pytest.mark.parametrize("value", ["%0d%0aSet-Cookie:%20x=1", "%00", "tab%09"])
+def test_cookie_with_control_characters_is_a_400(app: App, value: str) -> None:
+    response = app.test_client().get(f"/sessions/cookie/set?value={value}")
+    assert response.status_code == 400
+    assert "control characters" in response.text
+    assert response.headers.getlist("Set-Cookie") == []
+
+
 def test_counter_and_permanent_session(app: App) -> None:
     client = app.test_client()
     assert "1 times" in client.get("/sessions/counter").text

@@ -67,12 +67,20 @@ def read_cookie() -> str:
 
 
 @sessions_demo.route("/cookie/set")
-def set_cookie() -> Response:
-    """Set the demo cookie (an hour, HttpOnly, SameSite=Lax) and go back."""
+def set_cookie() -> Response | tuple[str, int]:
+    """Set the demo cookie (an hour, HttpOnly, SameSite=Lax) and go back.
+
+    A value with control characters gets a 400 page: ``set_cookie`` refuses CR, LF and NUL
+    with a ValueError (no header injection), which would otherwise be a 500.
+    """
+    value = request.args.get("value", "chocolate chip")[:100]
+    if not value.isprintable():
+        body = "<h1>Not set</h1><p>A cookie value cannot contain control characters.</p>"
+        return page("Cookie", body), 400
     response = redirect(url_for(".read_cookie"))
     response.set_cookie(
         COOKIE,
-        request.args.get("value", "chocolate chip")[:100],
+        value,
         max_age=3600,
         httponly=True,
         samesite="Lax",
