@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import ModuleType
+from typing import Any
 
 import pytest
 
@@ -49,3 +53,43 @@ def tls_files(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
         check=True, capture_output=True, timeout=60,
     )  # fmt: skip
     return cert, key
+
+
+class MatchCounter:
+    """Stand in for a module's compiled regex and count the matches asked of it.
+
+    Tests of hostile input assert the work done (how many pieces were examined), never the time
+    taken: speed is shown in the benchmark, and a wall-clock limit fails on a busy machine.
+    """
+
+    def __init__(self, pattern: re.Pattern[str]) -> None:
+        self.pattern = pattern
+        self.count = 0
+
+    def match(self, *args: Any) -> re.Match[str] | None:
+        self.count += 1
+        return self.pattern.match(*args)
+
+    def fullmatch(self, *args: Any) -> re.Match[str] | None:
+        self.count += 1
+        return self.pattern.fullmatch(*args)
+
+    def finditer(self, *args: Any) -> Iterator[re.Match[str]]:
+        for found in self.pattern.finditer(*args):
+            self.count += 1
+            yield found
+
+
+CountMatches = Callable[[ModuleType, str], MatchCounter]
+
+
+@pytest.fixture
+def count_matches(monkeypatch: pytest.MonkeyPatch) -> CountMatches:
+    """Replace ``module.name``, a compiled regex, by a :class:`MatchCounter` for the test."""
+
+    def install(module: ModuleType, name: str) -> MatchCounter:
+        counter = MatchCounter(getattr(module, name))
+        monkeypatch.setattr(module, name, counter)
+        return counter
+
+    return install

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import threading
-import time
 from typing import Any
 
 from hipflask import App, Blueprint, g, request
@@ -111,27 +110,26 @@ def test_async_blueprint_view_and_hook() -> None:
 
 def test_async_view_does_not_block_other_threads() -> None:
     app = App(__name__)
+    arrived = threading.Barrier(2)
 
-    @app.route("/sleep")
-    async def sleep() -> str:
-        await asyncio.sleep(0.5)
-        return "slept"
+    @app.route("/meet")
+    async def meet() -> str:
+        # Both requests must be inside an async view at once: one blocking the other's thread
+        # would leave it waiting here alone until the timeout breaks the barrier.
+        try:
+            await asyncio.to_thread(arrived.wait, 10)
+        except threading.BrokenBarrierError:
+            return "alone"
+        return "together"
 
     results: list[str] = []
-    barrier = threading.Barrier(2)
 
     def worker() -> None:
-        client = app.test_client()
-        barrier.wait(timeout=5)
-        results.append(client.get("/sleep").text)
+        results.append(app.test_client().get("/meet").text)
 
     threads = [threading.Thread(target=worker) for _ in range(2)]
-    started = time.perf_counter()
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join(timeout=10)
-    elapsed = time.perf_counter() - started
-    assert results == ["slept", "slept"]
-    # Two 0.5 s sleeps overlap: well under the 1 s they would take one after the other.
-    assert elapsed < 0.9
+        thread.join(timeout=20)
+    assert results == ["together", "together"]

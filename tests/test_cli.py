@@ -154,6 +154,9 @@ def test_find_best_app_with_several_apps_asks_for_a_name() -> None:
     ("target", "source", "message"),
     [
         ("nosuch", "", "Could not import 'nosuch': no such module or file"),
+        ("nodir/app.py", "", "Could not import 'nodir/app.py': file not found ("),
+        ("nosuch.py", "", "Could not import 'nosuch.py': file not found ("),
+        ("nodir/pkg:app", "", "Could not import 'nodir/pkg': file not found ("),
         ("empty", "x = 1\n", "tried the attributes 'app' and 'application'"),
         ("empty:missing", "x = 1\n", "Could not find 'missing' in module 'empty'"),
         ("empty:x", "x = 1\n", "'empty:x' gave 'int', not a hipflask App"),
@@ -177,6 +180,16 @@ def test_a_wrong_target_is_a_one_line_error(
     assert message in result.stderr
     assert result.stderr.strip().count("\n") == 0
     assert result.stderr.startswith("Error: ")
+
+
+def test_a_missing_file_never_falls_back_to_a_module_of_the_same_name(isolated: Path) -> None:
+    named_module(isolated, "app", "app = _named('the-wrong-app')\n")
+    result = CliRunner().invoke(cli, ["--app", "nodir/app.py", "routes"])
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    missing = str(isolated / "nodir" / "app.py")
+    expected = f"Error: Could not import 'nodir/app.py': file not found ({missing!r}).\n"
+    assert result.stderr == expected
 
 
 def test_no_target_and_no_default_file(isolated: Path) -> None:

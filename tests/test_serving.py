@@ -26,20 +26,25 @@ KEY = "k" * 32
 TIMEOUT = 15.0
 
 SERVED_APP = f"""
-import time
+import threading
 from hipflask import App
 
 app = App(__name__)
 app.config["SECRET_KEY"] = {KEY!r}
+arrived = threading.Barrier(2)
 
 @app.route("/")
 def index():
     return "hello from served"
 
-@app.route("/slow")
-def slow():
-    time.sleep(0.5)
-    return "slow"
+@app.route("/meet")
+def meet():
+    # Two requests in flight at once meet here; served one at a time, the first times out.
+    try:
+        arrived.wait(10)
+    except threading.BrokenBarrierError:
+        return "alone"
+    return "together"
 
 @app.route("/boom")
 def boom():
@@ -181,17 +186,15 @@ def test_run_serves_with_threads_and_logs_requests(served_app: Path) -> None:
         assert (status, body) == (200, "hello from served")
         results: list[str] = []
 
-        def slow() -> None:
-            results.append(server.request("/slow")[1])
+        def meet() -> None:
+            results.append(server.request("/meet")[1])
 
-        threads = [threading.Thread(target=slow) for _ in range(2)]
-        started = time.perf_counter()
+        threads = [threading.Thread(target=meet) for _ in range(2)]
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join(TIMEOUT)
-        assert results == ["slow", "slow"]
-        assert time.perf_counter() - started < 0.9
+        assert results == ["together", "together"]
         server.request("/missing?q=%0d%0a")
         server.wait_until(lambda: '"GET /missing' in server.output(), "the request log")
         output = server.output()

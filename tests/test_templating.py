@@ -364,16 +364,84 @@ def test_signals(app: App, templates: Path) -> None:
     with (
         before_render_template.connected_to(before, app),
         template_rendered.connected_to(after, app),
-        app.app_context(),
+        app.app_context() as app_ctx,
     ):
         assert render_template("page.html", x=1) == "changed"
         assert collect(stream_template_string("{{ x }}", x=2)) == "changed"
+    # As in Flask, the context holds what its default context processor adds: here ``g``.
+    current_g = app_ctx.g
     assert seen == [
-        ("before", "page.html", {"x": 1}),
-        ("after", "page.html", {"x": "changed"}),
-        ("before", None, {"x": 2}),
-        ("after", None, {"x": "changed"}),
+        ("before", "page.html", {"x": 1, "g": current_g}),
+        ("after", "page.html", {"x": "changed", "g": current_g}),
+        ("before", None, {"x": 2, "g": current_g}),
+        ("after", None, {"x": "changed", "g": current_g}),
     ]
+
+
+def test_signal_context_is_flasks_during_a_request(app: App) -> None:
+    from hipflask import Request
+    from hipflask.signals import before_render_template, template_rendered
+
+    @app.context_processor
+    def site() -> dict[str, Any]:
+        return {"site": "demo", "x": "from the processor"}
+
+    @app.route("/")
+    def index() -> str:
+        g.marker = "this request's g"
+        return render_template_string("{{ x }} {{ site }} {{ request.path }}", x=1)
+
+    contexts: list[dict[str, Any]] = []
+
+    def receiver(sender: App, template: Any, context: dict[str, Any]) -> None:
+        contexts.append(dict(context))
+
+    with (
+        before_render_template.connected_to(receiver, app),
+        template_rendered.connected_to(receiver, app),
+    ):
+        response = app.test_client().get("/?q=1")
+    assert response.text == "1 demo /"
+    for context in contexts:
+        assert sorted(context) == ["g", "request", "site", "x"]
+        assert context["x"] == 1  # the caller's value wins over the processor's
+        assert type(context["request"]) is Request  # the request itself, as Flask passes
+        assert context["request"].args["q"] == "1"
+        assert context["g"].marker == "this request's g"
+    # Flask leaves the session out of the context; building it must not open the session.
+    assert "Vary" not in response.headers
+    assert "Set-Cookie" not in response.headers
+
+
+def test_signal_receivers_can_still_read_the_session_in_the_template(app: App) -> None:
+    from hipflask.signals import template_rendered
+
+    @app.route("/")
+    def index() -> str:
+        session["user"] = "ann"
+        return render_template_string("{{ session.user }}")
+
+    def receiver(sender: App, template: Any, context: dict[str, Any]) -> None:
+        pass
+
+    with template_rendered.connected_to(receiver, app):
+        response = app.test_client().get("/")
+    assert response.text == "ann"
+    assert response.headers["Vary"] == "Cookie"
+
+
+def test_no_default_context_is_built_without_a_template_receiver(
+    app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import hipflask.signals  # noqa: F401 - signals are active, but nothing is connected
+
+    def fail() -> dict[str, Any]:
+        raise AssertionError("built the signal context with no receiver connected")
+
+    monkeypatch.setattr("hipflask.templating._default_context", fail)
+    with app.test_request_context("/"):
+        assert render_template_string("{{ request.path }}") == "/"
+        assert collect(stream_template_string("{{ g }}")) != ""
 
 
 def edit(path: Path, text: str) -> None:

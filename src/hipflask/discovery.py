@@ -49,8 +49,16 @@ def prepare_import(path: str) -> str:
     """Turn a module name or file path into an importable module name.
 
     The folder holding the module's top-level package goes first on ``sys.path``, so
-    ``src/pkg/web.py`` (with ``src/pkg/__init__.py``) becomes ``pkg.web``.
+    ``src/pkg/web.py`` (with ``src/pkg/__init__.py``) becomes ``pkg.web``. A file path (one
+    ending in ``.py`` or holding a folder separator) that does not exist raises
+    :class:`NoAppException`.
     """
+    if _is_file_path(path) and not os.path.exists(path):
+        # NOTE: importing the module name would say "Could not import 'app'", or worse, find
+        # another 'app' module on sys.path (./app.py for --app nodir/app.py) and serve that.
+        raise NoAppException(
+            f"Could not import {path!r}: file not found ({os.path.abspath(path)!r})."
+        )
     path = os.path.realpath(path)
     base, ext = os.path.splitext(path)
     if ext == ".py":
@@ -66,6 +74,12 @@ def prepare_import(path: str) -> str:
     if sys.path[0] != path:
         sys.path.insert(0, path)
     return ".".join(reversed(parts))
+
+
+def _is_file_path(target: str) -> bool:
+    """Tell a file path (``app.py``, ``src/web``) from a module name (``pkg.web``)."""
+    separators = (os.sep, os.altsep) if os.altsep else (os.sep,)
+    return target.endswith(".py") or any(sep in target for sep in separators)
 
 
 def locate_app(module_name: str, app_name: str | None, raise_if_not_found: bool = True) -> Any:

@@ -15,10 +15,11 @@ import re
 import stat
 import unicodedata
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from functools import lru_cache
-from typing import IO, Any
+from time import time
+from typing import IO, Any, TypeAlias
 
 from .ctx import _cv_app, _cv_request
 from .exceptions import NotFound, RequestedRangeNotSatisfiable
@@ -42,6 +43,10 @@ __all__ = [
     "send_file",
     "send_from_directory",
 ]
+
+#: ``send_file``'s ``max_age``: seconds, or a function of the file's path (None for a file
+#: object) returning seconds or None, as Werkzeug accepts.
+MaxAge: TypeAlias = int | Callable[[str | None], int | None] | None
 
 #: Bytes read per chunk of a file body.
 CHUNK_SIZE = 64 * 1024
@@ -321,15 +326,21 @@ def make_conditional(
     return response
 
 
-def _cache_control(max_age: int | None) -> str:
-    if max_age is None or max_age <= 0:
-        return "no-cache"
-    return f"public, max-age={max_age}"
+def _add_cache_headers(add: Callable[[str, str], None], max_age: int | None) -> None:
+    """Add ``Cache-Control`` and, with a ``max_age``, ``Expires``, exactly as Werkzeug does."""
+    if max_age is None:
+        add("Cache-Control", "no-cache")
+        return
+    # NOTE: Werkzeug keeps ``no-cache`` for zero or negative ages but still states the age.
+    directive = "public" if max_age > 0 else "no-cache"
+    add("Cache-Control", f"{directive}, max-age={max_age}")
+    add("Expires", http_date(int(time() + max_age)))
 
 
 def _send(
     body: FileBody,
     *,
+    path: str | None,
     name: str | None,
     size: int | None,
     mtime: float | None,
@@ -339,7 +350,7 @@ def _send(
     download_name: str | None,
     conditional: bool,
     last_modified: datetime | float | str | None,
-    max_age: int | None,
+    max_age: MaxAge,
 ) -> Response:
     """Build the response for a file body; open the file only when a body is sent."""
     if mimetype is None:
@@ -356,7 +367,7 @@ def _send(
         add("Last-Modified", http_date(modified))
     if file_etag is not None:
         add("ETag", file_etag)
-    add("Cache-Control", _cache_control(_max_age(max_age, name)))
+    _add_cache_headers(add, _max_age(max_age, path))
     if as_attachment or download_name is not None:
         filename = download_name if download_name is not None else _basename(name)
         add("Content-Disposition", content_disposition(filename, as_attachment))
@@ -384,11 +395,13 @@ def _mimetype_for(name: str | None) -> str:
     return guess_mimetype(name)
 
 
-def _max_age(max_age: int | None, name: str | None) -> int | None:
+def _max_age(max_age: MaxAge, path: str | None) -> int | None:
+    """Resolve ``max_age`` for the file at ``path`` (None for a file object), as Flask does."""
     if max_age is None:
         app_ctx = _cv_app.get(None)
-        if app_ctx is not None:
-            return app_ctx.app.get_send_file_max_age(name)
+        return app_ctx.app.get_send_file_max_age(path) if app_ctx is not None else None
+    if callable(max_age):
+        return max_age(path)
     return max_age
 
 
@@ -426,7 +439,7 @@ def send_file(
     conditional: bool = True,
     etag: bool | str = True,
     last_modified: datetime | float | str | None = None,
-    max_age: int | None = None,
+    max_age: MaxAge = None,
 ) -> Response:
     """Send a file's contents: a path (a relative one starts at the app's ``root_path``) or a
     binary file object (sent from its current position).
@@ -435,10 +448,12 @@ def send_file(
     browser to save the file as ``download_name`` (non-ASCII names are sent RFC 5987
     encoded; control characters are dropped). ``conditional`` answers ``If-None-Match``,
     ``If-Modified-Since`` and ``Range``. ``etag`` True computes a strong ETag for a path (a
-    string is used as it is). ``max_age`` in seconds (None: ``app.get_send_file_max_age``)
-    sends ``Cache-Control: public, max-age=...``; without one the response says
-    ``Cache-Control: no-cache``, as Flask's does. A path that is not a readable regular file
-    raises :class:`~hipflask.exceptions.NotFound`.
+    string is used as it is). ``max_age`` is seconds, or a function given the file's path
+    (None for a file object) that returns seconds or None; None asks
+    ``app.get_send_file_max_age(path)``. A positive age sends ``Cache-Control: public,
+    max-age=N`` and an ``Expires`` N seconds from now; no age sends ``Cache-Control:
+    no-cache``, as Flask's does. A path that is not a readable regular file raises
+    :class:`~hipflask.exceptions.NotFound`.
 
     Never pass a path built from user input: use :func:`send_from_directory`.
     """
@@ -471,6 +486,7 @@ def send_file(
     size, mtime = _file_object_size(file, start)
     return _send(
         FileBody(file, start, size),
+        path=None,
         name=download_name,
         size=size,
         mtime=mtime,
@@ -493,10 +509,11 @@ def _send_path(
     conditional: bool = True,
     etag: bool | str = True,
     last_modified: datetime | float | str | None = None,
-    max_age: int | None = None,
+    max_age: MaxAge = None,
 ) -> Response:
     return _send(
         FileBody(path, 0, info.st_size),
+        path=path,
         name=download_name if download_name is not None else path,
         size=info.st_size,
         mtime=info.st_mtime,

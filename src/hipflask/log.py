@@ -4,13 +4,27 @@ from __future__ import annotations
 
 import logging
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO, cast
+
+from .ctx import LocalProxy, _cv_request
 
 if TYPE_CHECKING:
     from .app import App
 
+
+def _errors_stream() -> TextIO:
+    request_ctx = _cv_request.get(None)
+    if request_ctx is not None:
+        return cast(TextIO, request_ctx.request.environ["wsgi.errors"])
+    return sys.stderr
+
+
+#: The request's ``wsgi.errors`` during a request (the server's error log), else the current
+#: ``sys.stderr``: the stream of the default handler, as in Flask.
+wsgi_errors_stream = cast(TextIO, LocalProxy(_errors_stream, "wsgi_errors_stream"))
+
 #: The handler hipflask adds when the app's logger has none; remove it to take over.
-default_handler = logging.StreamHandler(sys.stderr)
+default_handler = logging.StreamHandler(wsgi_errors_stream)
 default_handler.setFormatter(
     logging.Formatter("[%(asctime)s] %(levelname)s in %(module)s: %(message)s")
 )

@@ -4,12 +4,15 @@ One environment per app, created on first use by :attr:`App.jinja_env`. Template
 in the app's ``templates/`` folder first, then in each blueprint's ``template_folder`` in
 registration order. ``config``, ``request``, ``session``, ``g``, ``url_for`` and
 ``get_flashed_messages`` are environment globals, so a render copies no context of its own and
-runs no default context processor.
+runs no default context processor. Only while a template signal has a receiver does the context
+get what Flask's default context processor adds (the current ``g`` and ``request``), so the
+receivers see the context Flask would give them.
 """
 
 from __future__ import annotations
 
 import os
+import sys
 from collections import ChainMap
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
@@ -204,25 +207,57 @@ def _get_template(app: App, name_or_list: str | Template | Iterable[str | Templa
         raise TemplatesNotFound(labels, message) from exc
 
 
-def _update_context(app: App, context: dict[str, Any]) -> None:
-    """Merge in the context processors' values; what the caller passed wins.
+def _update_context(app: App, context: dict[str, Any], defaults: bool) -> None:
+    """Merge in Flask's default values (when ``defaults``), then the context processors' values;
+    what the caller passed wins.
 
-    # PERF: with no processor registered (the common case) this is one truth test of a dict.
+    # PERF: the render functions call this only when there is something to merge: with no
+    # processor and no template receiver (the common case) a render pays two truth tests.
     """
-    processors = app.template_context_processors
-    if not processors:
+    funcs = _context_processors(app)
+    if not funcs and not defaults:
         return
+    given = context.copy()
+    if defaults:
+        context.update(_default_context())
+    for func in funcs:
+        context.update(func())
+    context.update(given)
+
+
+def _context_processors(app: App) -> list[Callable[[], dict[str, Any]]]:
+    """Return the context processors for this render: the app's, then the blueprints'."""
+    processors = app.template_context_processors
     names: tuple[str | None, ...] = (None,)
     request_ctx = _cv_request.get(None)
     if request_ctx is not None and request_ctx.request.blueprints:
         names = (None, *reversed(request_ctx.request.blueprints))
-    funcs = [func for name in names for func in processors.get(name, ())]
-    if not funcs:
-        return
-    given = context.copy()
-    for func in funcs:
-        context.update(func())
-    context.update(given)
+    return [func for name in names for func in processors.get(name, ())]
+
+
+def _default_context() -> dict[str, Any]:
+    """Return what Flask's default context processor adds: the current ``g`` and ``request``.
+
+    # NOTE: like Flask, ``session`` is left to the environment global: reading the session here
+    # would open it, adding a cookie lookup and ``Vary: Cookie`` to a response that never used it.
+    """
+    values: dict[str, Any] = {}
+    app_ctx = _cv_app.get(None)
+    if app_ctx is not None:
+        values["g"] = app_ctx.g
+    request_ctx = _cv_request.get(None)
+    if request_ctx is not None:
+        values["request"] = request_ctx.request
+    return values
+
+
+def _template_receivers() -> bool:
+    """Tell whether a template signal has a receiver (once :mod:`hipflask.signals` is imported).
+
+    Only then is Flask's default context built and are the signals sent.
+    """
+    signals = sys.modules["hipflask.signals"]
+    return bool(signals.before_render_template.receivers or signals.template_rendered.receivers)
 
 
 def _new_context(template: Template, context: dict[str, Any]) -> Context:
@@ -246,8 +281,9 @@ def _new_context(template: Template, context: dict[str, Any]) -> Context:
 
 
 def _render(app: App, template: Template, context: dict[str, Any]) -> str:
-    _update_context(app, context)
-    signals = app._signals_active
+    signals = app._signals_active and _template_receivers()
+    if signals or app.template_context_processors:
+        _update_context(app, context, defaults=signals)
     if signals:
         app._send_signal("before_render_template", template=template, context=context)
     env = template.environment
@@ -261,13 +297,15 @@ def _render(app: App, template: Template, context: dict[str, Any]) -> str:
 
 
 def _stream(app: App, template: Template, context: dict[str, Any]) -> Iterator[str]:
-    _update_context(app, context)
-    if app._signals_active:
+    signals = app._signals_active and _template_receivers()
+    if signals or app.template_context_processors:
+        _update_context(app, context, defaults=signals)
+    if signals:
         app._send_signal("before_render_template", template=template, context=context)
 
     def generate() -> Iterator[str]:
         yield from template.generate(context)
-        if app._signals_active:
+        if app._signals_active and _template_receivers():
             app._send_signal("template_rendered", template=template, context=context)
 
     stream = generate()
