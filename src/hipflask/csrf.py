@@ -48,7 +48,7 @@ V = TypeVar("V", bound=Callable[..., Any] | Blueprint | str)
 
 #: The settings this module reads, with their defaults.
 DEFAULT_SETTINGS: dict[str, Any] = {
-    "CSRF_PROTECT": False,  # True: install CSRFProtect on the first request
+    "CSRF_PROTECT": False,  # True: install CSRFProtect when the first request context is pushed
     "WTF_CSRF_ENABLED": True,  # False: neither forms nor CSRFProtect check tokens
     "WTF_CSRF_CHECK_DEFAULT": True,  # False: CSRFProtect checks only where csrf.protect() is called
     "WTF_CSRF_SECRET_KEY": None,  # None: SECRET_KEY (and SECRET_KEY_FALLBACKS)
