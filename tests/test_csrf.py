@@ -15,6 +15,7 @@ from hipflask.csrf import (
     DEFAULT_SETTINGS,
     CSRFError,
     CSRFProtect,
+    exempt,
     generate_csrf,
     rotate_csrf_token,
     validate_csrf,
@@ -576,6 +577,37 @@ def test_concurrent_first_requests_install_one_checker_and_run_each_hook_once(
     assert sorted(hook_runs) == sorted(str(n) for n in range(requests))
 
 
+def test_module_level_exempt_works_under_the_switch() -> None:
+    app = App(__name__)
+    app.config.update(SECRET_KEY=KEY, CSRF_PROTECT=True)
+    hooks = Blueprint("hooks", __name__)
+
+    @app.route("/below", methods=["POST"])
+    @exempt
+    def below() -> str:
+        return "below"
+
+    @exempt
+    @app.route("/above", methods=["POST"])
+    async def above() -> str:
+        return "above"
+
+    @hooks.route("/github", methods=["POST"])
+    def github() -> str:
+        return "github"
+
+    @app.route("/guarded", methods=["POST"])
+    def guarded() -> str:
+        return "guarded"
+
+    app.register_blueprint(exempt(hooks))
+    client = app.test_client()
+    assert client.post("/below").get_data(as_text=True) == "below"
+    assert client.post("/above").get_data(as_text=True) == "above"
+    assert client.post("/github").get_data(as_text=True) == "github"
+    assert client.post("/guarded").status_code == 400
+
+
 def test_the_switchs_checker_is_in_extensions_for_exempting_later() -> None:
     app = App(__name__)
     app.config.update(SECRET_KEY=KEY, CSRF_PROTECT=True)
@@ -588,6 +620,17 @@ def test_the_switchs_checker_is_in_extensions_for_exempting_later() -> None:
     assert client.post("/hook").status_code == 400
     app.extensions["csrf"].exempt(hook)
     assert client.post("/hook").status_code == 200
+
+
+def test_exempt_marks_the_view_for_an_explicit_csrfprotect_too(setup: Any) -> None:
+    app, _, _ = setup
+
+    @app.route("/hook", methods=["POST"])
+    @exempt
+    def hook() -> str:
+        return "hook"
+
+    assert app.test_client().post("/hook").status_code == 200
 
 
 def test_without_the_switch_nothing_is_installed() -> None:
