@@ -490,7 +490,10 @@ class App(Scaffold):
         return self.finalize_request(ctx, rv)
 
     def _finish_setup(self) -> None:
-        """Install the batteries that config switches ask for (``CSRF_PROTECT``), exactly once.
+        """Install the batteries that config switches ask for, exactly once.
+
+        ``CSRF_PROTECT`` installs :class:`~hipflask.csrf.CSRFProtect`; ``SECURITY_HEADERS`` and
+        ``HSTS_MAX_AGE`` the hook of :func:`~hipflask.security.init_security_headers`.
 
         The first request context pushed calls it, whether a server's request or
         ``test_request_context()``, so the settings are read once the app is configured and
@@ -506,6 +509,10 @@ class App(Scaffold):
                 from .csrf import CSRFProtect
 
                 CSRFProtect(self)
+            if self.config.get("SECURITY_HEADERS") or self.config.get("HSTS_MAX_AGE") is not None:
+                from .security import init_security_headers
+
+                init_security_headers(self)
             # Set last, so no thread runs the hooks while they are still being installed.
             self._setup_finished = True
 
