@@ -493,7 +493,9 @@ class App(Scaffold):
         """Install the batteries that config switches ask for, exactly once.
 
         ``CSRF_PROTECT`` installs :class:`~hipflask.csrf.CSRFProtect`; ``SECURITY_HEADERS`` and
-        ``HSTS_MAX_AGE`` the hook of :func:`~hipflask.security.init_security_headers`.
+        ``HSTS_MAX_AGE`` the hook of :func:`~hipflask.security.init_security_headers`; under
+        gunicorn, a weak ``SECRET_KEY`` installs the refusal of
+        :func:`~hipflask.gunicorn_conf.install_secret_key_guard`.
 
         The first request context pushed calls it, whether a server's request or
         ``test_request_context()``, so the settings are read once the app is configured and
@@ -513,6 +515,13 @@ class App(Scaffold):
                 from .security import init_security_headers
 
                 init_security_headers(self)
+            # SECURITY: gunicorn started without hipflask.gunicorn_conf serves whatever it
+            # loads; a weak SECRET_KEY then answers 500s rather than forgeable sessions.
+            # NOTE: gunicorn's arbiter sets SERVER_SOFTWARE in the environment of its processes.
+            if not self.debug and os.environ.get("SERVER_SOFTWARE", "").startswith("gunicorn/"):
+                from .gunicorn_conf import install_secret_key_guard
+
+                install_secret_key_guard(self)
             # Set last, so no thread runs the hooks while they are still being installed.
             self._setup_finished = True
 
