@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from types import SimpleNamespace
 from typing import Any
@@ -14,6 +15,7 @@ from hipflask.csrf import (
     DEFAULT_SETTINGS,
     CSRFError,
     CSRFProtect,
+    exempt,
     generate_csrf,
     rotate_csrf_token,
     validate_csrf,
@@ -520,6 +522,117 @@ def test_config_switch_installs_protection_without_csrfprotect() -> None:
     assert isinstance(app.extensions["csrf"], CSRFProtect)
     assert client.post("/").status_code == 400
     assert client.post("/", data={"csrf_token": token}).status_code == 200
+
+
+def test_switch_is_installed_for_a_test_request_context_too() -> None:
+    app = App(__name__)
+    app.config.update(SECRET_KEY=KEY, CSRF_PROTECT=True)
+    with app.test_request_context():
+        token = render_template_string("{{ csrf_token() }}")
+        validate_csrf(token)
+    assert isinstance(app.extensions["csrf"], CSRFProtect)
+
+
+def test_concurrent_first_requests_install_one_checker_and_run_each_hook_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    requests = 8
+    app = App(__name__)
+    app.config.update(SECRET_KEY=KEY, CSRF_PROTECT=True)
+    app.add_url_rule("/", "index", lambda: "ok")
+    hook_runs: list[str] = []
+
+    @app.before_request
+    def record() -> None:
+        from hipflask import request
+
+        hook_runs.append(request.args["n"])
+        time.sleep(0.01)  # a hook list changing now would make this loop run a hook twice
+
+    install = CSRFProtect.init_app
+
+    def slow_install(self: CSRFProtect, app: App) -> None:
+        time.sleep(0.05)  # every other first request arrives while this one installs
+        install(self, app)
+
+    monkeypatch.setattr(CSRFProtect, "init_app", slow_install)
+    barrier = threading.Barrier(requests)
+    statuses: list[int] = []
+
+    def first_request(n: int) -> None:
+        client = app.test_client()
+        barrier.wait()
+        statuses.append(client.get(f"/?n={n}").status_code)
+
+    threads = [threading.Thread(target=first_request, args=(n,)) for n in range(requests)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert statuses == [200] * requests
+    checkers = [
+        hook
+        for hook in app.before_request_funcs[None]
+        if getattr(hook, "__func__", None) is CSRFProtect._check_request
+    ]
+    assert len(checkers) == 1
+    assert sorted(hook_runs) == sorted(str(n) for n in range(requests))
+
+
+def test_module_level_exempt_works_under_the_switch() -> None:
+    app = App(__name__)
+    app.config.update(SECRET_KEY=KEY, CSRF_PROTECT=True)
+    hooks = Blueprint("hooks", __name__)
+
+    @app.route("/below", methods=["POST"])
+    @exempt
+    def below() -> str:
+        return "below"
+
+    @exempt
+    @app.route("/above", methods=["POST"])
+    async def above() -> str:
+        return "above"
+
+    @hooks.route("/github", methods=["POST"])
+    def github() -> str:
+        return "github"
+
+    @app.route("/guarded", methods=["POST"])
+    def guarded() -> str:
+        return "guarded"
+
+    app.register_blueprint(exempt(hooks))
+    client = app.test_client()
+    assert client.post("/below").get_data(as_text=True) == "below"
+    assert client.post("/above").get_data(as_text=True) == "above"
+    assert client.post("/github").get_data(as_text=True) == "github"
+    assert client.post("/guarded").status_code == 400
+
+
+def test_the_switchs_checker_is_in_extensions_for_exempting_later() -> None:
+    app = App(__name__)
+    app.config.update(SECRET_KEY=KEY, CSRF_PROTECT=True)
+
+    @app.route("/hook", methods=["POST"])
+    def hook() -> str:
+        return "hook"
+
+    client = app.test_client()
+    assert client.post("/hook").status_code == 400
+    app.extensions["csrf"].exempt(hook)
+    assert client.post("/hook").status_code == 200
+
+
+def test_exempt_marks_the_view_for_an_explicit_csrfprotect_too(setup: Any) -> None:
+    app, _, _ = setup
+
+    @app.route("/hook", methods=["POST"])
+    @exempt
+    def hook() -> str:
+        return "hook"
+
+    assert app.test_client().post("/hook").status_code == 200
 
 
 def test_without_the_switch_nothing_is_installed() -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 from collections.abc import Callable, Iterable
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, TypeVar, cast
@@ -69,7 +70,7 @@ class App(Scaffold):
     # PERF: nobody can have connected a receiver before that module was imported, so until then
     # every send site costs one class-attribute lookup.
     _signals_active: bool = False
-    #: True once the first request applied the config switches that install a battery.
+    #: True once the first request context applied the config switches that install a battery.
     _setup_finished: bool = False
 
     testing = ConfigAttribute("TESTING")
@@ -120,6 +121,7 @@ class App(Scaffold):
         self._session_interface: SessionInterface | None = None
         self._logger: logging.Logger | None = None
         self._cli: AppGroup | None = None
+        self._setup_lock = threading.Lock()
         if self.has_static_folder:
             if host_matching and not static_host:
                 raise ValueError("With host_matching=True, static_host must name the static host.")
@@ -472,8 +474,6 @@ class App(Scaffold):
 
     def full_dispatch_request(self, ctx: RequestContext) -> Response:
         """Match, run the hooks and the view, and turn the result into a response."""
-        if not self._setup_finished:
-            self._finish_setup()
         try:
             try:
                 self._match_request(ctx.request)
@@ -490,15 +490,40 @@ class App(Scaffold):
         return self.finalize_request(ctx, rv)
 
     def _finish_setup(self) -> None:
-        """Install the batteries that config switches ask for (``CSRF_PROTECT``), once.
+        """Install the batteries that config switches ask for, exactly once.
+
+        ``CSRF_PROTECT`` installs :class:`~hipflask.csrf.CSRFProtect`; ``SECURITY_HEADERS`` and
+        ``HSTS_MAX_AGE`` the hook of :func:`~hipflask.security.init_security_headers`; under
+        gunicorn, a weak ``SECRET_KEY`` installs the refusal of
+        :func:`~hipflask.gunicorn_conf.install_secret_key_guard`.
+
+        The first request context pushed calls it, whether a server's request or
+        ``test_request_context()``, so the settings are read once the app is configured and
+        before any hook runs. Concurrent first requests wait here for the one doing the work.
 
         # NOTE: only a switch that is on imports its battery, so the core loads none by itself.
         """
-        if self.config.get("CSRF_PROTECT") and "csrf" not in self.extensions:
-            from .csrf import CSRFProtect
+        with self._setup_lock:
+            # NOTE: checked again under the lock: another thread may have finished meanwhile.
+            if self._setup_finished:
+                return
+            if self.config.get("CSRF_PROTECT") and "csrf" not in self.extensions:
+                from .csrf import CSRFProtect
 
-            CSRFProtect(self)
-        self._setup_finished = True
+                CSRFProtect(self)
+            if self.config.get("SECURITY_HEADERS") or self.config.get("HSTS_MAX_AGE") is not None:
+                from .security import init_security_headers
+
+                init_security_headers(self)
+            # SECURITY: gunicorn started without hipflask.gunicorn_conf serves whatever it
+            # loads; a weak SECRET_KEY then answers 500s rather than forgeable sessions.
+            # NOTE: gunicorn's arbiter sets SERVER_SOFTWARE in the environment of its processes.
+            if not self.debug and os.environ.get("SERVER_SOFTWARE", "").startswith("gunicorn/"):
+                from .gunicorn_conf import install_secret_key_guard
+
+                install_secret_key_guard(self)
+            # Set last, so no thread runs the hooks while they are still being installed.
+            self._setup_finished = True
 
     def _match_request(self, request: Request) -> None:
         trusted = self.config["TRUSTED_HOSTS"]

@@ -27,6 +27,15 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "APPLICATION_ROOT": "/",
     "PREFERRED_URL_SCHEME": "http",
     "TRUSTED_HOSTS": None,
+    # Security headers (hipflask.security), added to responses that lack them:
+    "SECURITY_HEADERS": False,  # True: the four SECURITY_* headers below
+    "SECURITY_CONTENT_TYPE_NOSNIFF": True,  # X-Content-Type-Options: nosniff
+    "SECURITY_FRAME_OPTIONS": "SAMEORIGIN",  # or "DENY", with the CSP frame-ancestors; None: off
+    "SECURITY_REFERRER_POLICY": "strict-origin-when-cross-origin",  # None: no header
+    "SECURITY_CROSS_ORIGIN_OPENER_POLICY": "same-origin",  # None: no header
+    "HSTS_MAX_AGE": None,  # seconds: Strict-Transport-Security on HTTPS responses; None: off
+    "HSTS_INCLUDE_SUBDOMAINS": False,
+    "HSTS_PRELOAD": False,
     "SESSION_TYPE": "cookie",
     "SESSION_COOKIE_NAME": "session",
     "SESSION_COOKIE_DOMAIN": None,

@@ -10,7 +10,8 @@ until ``WTF_CSRF_TIME_LIMIT`` seconds have passed. The settings keep Flask-WTF's
 and DELETE before any hook or view runs: the token comes from the form field or from the
 ``X-CSRFToken`` / ``X-CSRF-Token`` header, and under HTTPS the ``Origin`` (else the
 ``Referer``) must be this site. A failure raises :class:`CSRFError`, a 400 whose description
-says why, and logs a warning.
+says why, and logs a warning. Views exempted with :func:`exempt` (or ``csrf.exempt``) are
+not checked.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ __all__ = [
     "CSRFProtect",
     "check_origin",
     "config_value",
+    "exempt",
     "generate_csrf",
     "rotate_csrf_token",
     "validate_csrf",
@@ -45,10 +47,11 @@ __all__ = [
 ]
 
 V = TypeVar("V", bound=Callable[..., Any] | Blueprint | str)
+E = TypeVar("E", bound=Callable[..., Any] | Blueprint)
 
 #: The settings this module reads, with their defaults.
 DEFAULT_SETTINGS: dict[str, Any] = {
-    "CSRF_PROTECT": False,  # True: install CSRFProtect on the first request
+    "CSRF_PROTECT": False,  # True: install CSRFProtect when the first request context is pushed
     "WTF_CSRF_ENABLED": True,  # False: neither forms nor CSRFProtect check tokens
     "WTF_CSRF_CHECK_DEFAULT": True,  # False: CSRFProtect checks only where csrf.protect() is called
     "WTF_CSRF_SECRET_KEY": None,  # None: SECRET_KEY (and SECRET_KEY_FALLBACKS)
@@ -74,6 +77,7 @@ _SECRET_BYTES = 32
 # Per-request state lives in the WSGI environ, which dies with the request (``g`` may outlive it).
 _TOKENS_KEY = "hipflask.csrf.tokens"
 _VALID_KEY = "hipflask.csrf.valid"
+_EXEMPT_MARK = "__hipflask_csrf_exempt__"
 _FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
@@ -240,6 +244,26 @@ def check_origin(request: Request) -> str | None:
     return None if _origin(referrer) in trusted else REFERRER_MISMATCH
 
 
+def exempt(view: E) -> E:
+    """Mark a view or a blueprint (and its nested ones) so that no :class:`CSRFProtect` checks it.
+
+    For apps that turn protection on with ``CSRF_PROTECT = True``: there is no ``csrf`` object
+    when the views are decorated (the switch installs one on the first request), so the mark
+    goes on the view itself, as Django's ``@csrf_exempt`` does. Use it above or below
+    ``@app.route``; it works as well with an explicit ``CSRFProtect``.
+    """
+    setattr(view, _EXEMPT_MARK, True)
+    return view
+
+
+def _is_marked(view: Callable[..., Any]) -> bool:
+    """Tell whether ``view``, or the function it wraps (an async view), was marked exempt."""
+    return bool(
+        getattr(view, _EXEMPT_MARK, False)
+        or getattr(getattr(view, "__wrapped__", None), _EXEMPT_MARK, False)
+    )
+
+
 def was_checked() -> bool:
     """Tell whether :class:`CSRFProtect` already accepted the current request's token."""
     ctx = _cv_request.get(None)
@@ -314,14 +338,14 @@ class CSRFProtect:
         self.protect()
 
     def _is_exempt(self, app: App, request: Request) -> bool:
-        if self._exempt_blueprints:
-            for name in request.blueprints:
-                if app.blueprints.get(name) in self._exempt_blueprints:
-                    return True
-        if not self._exempt_views:
-            return False
+        for name in request.blueprints:
+            blueprint = app.blueprints.get(name)
+            if blueprint in self._exempt_blueprints or getattr(blueprint, _EXEMPT_MARK, False):
+                return True
         view = app.view_functions.get(request.endpoint or "")
-        return view is not None and f"{view.__module__}.{view.__name__}" in self._exempt_views
+        if view is None:
+            return False
+        return _is_marked(view) or f"{view.__module__}.{view.__name__}" in self._exempt_views
 
 
 def _submitted_token(request: Request) -> str | None:

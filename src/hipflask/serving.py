@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 __all__ = [
     "RequestLogger",
     "StartupError",
+    "check_secret_key",
     "check_startup",
     "is_running_from_reloader",
     "run_app",
@@ -86,15 +87,23 @@ def check_startup(
             "(allow_unsafe_debug=True) if this network is trusted."
         )
     if not debug:
-        secret = app.config.get("SECRET_KEY")
-        size = len(secret.encode("utf-8") if isinstance(secret, str) else secret or b"")
-        if size < MIN_SECRET_KEY_BYTES:
-            raise StartupError(
-                f"Refusing to start: SECRET_KEY is {'missing' if not secret else 'too short'}; "
-                f"it must be at least {MIN_SECRET_KEY_BYTES} random bytes, e.g. "
-                "python -c 'import secrets; print(secrets.token_hex(32))' (debug mode on "
-                "localhost skips this check)."
-            )
+        check_secret_key(app)
+
+
+def check_secret_key(app: App) -> None:
+    """Raise :class:`StartupError` when ``app``'s SECRET_KEY is missing or under 32 bytes.
+
+    ``hipflask run``, ``app.run()`` and :mod:`hipflask.gunicorn_conf` call it for non-debug apps.
+    """
+    secret = app.config.get("SECRET_KEY")
+    size = len(secret.encode("utf-8") if isinstance(secret, str) else secret or b"")
+    if size < MIN_SECRET_KEY_BYTES:
+        raise StartupError(
+            f"Refusing to start: SECRET_KEY is {'missing' if not secret else 'too short'}; "
+            f"it must be at least {MIN_SECRET_KEY_BYTES} random bytes, e.g. "
+            "python -c 'import secrets; print(secrets.token_hex(32))' (debug mode on "
+            "localhost skips this check)."
+        )
 
 
 def _is_loopback(host: str) -> bool:
