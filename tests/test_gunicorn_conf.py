@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -18,7 +17,7 @@ import pytest
 
 from hipflask import App
 from hipflask.gunicorn_conf import install_secret_key_guard, post_worker_init
-from tests.test_gunicorn import TIMEOUT, free_port, gunicorn, request
+from tests.test_gunicorn import TIMEOUT, free_port, gunicorn, request, stop_process_group
 
 GUNICORN_CONF = ("-c", "python:hipflask.gunicorn_conf")
 STRONG_KEY = "s" * 32
@@ -60,13 +59,7 @@ def gunicorn_process(tmp_path: Path, key: str | None, *extra: str) -> Iterator[A
     try:
         yield SimpleNamespace(process=process, port=port, log=log)
     finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(TIMEOUT)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait(TIMEOUT)
+        stop_process_group(process)
 
 
 # -- a real gunicorn ------------------------------------------------------------------------
