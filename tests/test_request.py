@@ -152,6 +152,51 @@ def test_get_data_and_data(app: App) -> None:
     assert app.test_client().post("/", data=b"raw", content_type="text/plain").data == b"raw|b'raw'"
 
 
+@pytest.mark.parametrize("multipart", [False, True])
+def test_form_parses_a_body_get_data_already_read(app: App, multipart: bool) -> None:
+    # Flask 3.1: the bytes stay cached and the form is parsed from them (webhook signatures).
+    @app.route("/", methods=["POST"])
+    def index() -> dict[str, object]:
+        body = request.get_data()
+        return {
+            "form": request.form.to_dict(),
+            "values": request.values.to_dict(),
+            "files": [storage.read().decode() for storage in request.files.values()],
+            "same_body": request.get_data() == body and body != b"",
+        }
+
+    data: dict[str, object] = {"x": "1"}
+    if multipart:
+        data["doc"] = (io.BytesIO(b"hi"), "a.txt")
+    response = app.test_client().post("/?q=2", data=data)
+    assert response.json == {
+        "form": {"x": "1"},
+        "values": {"q": "2", "x": "1"},
+        "files": ["hi"] if multipart else [],
+        "same_body": True,
+    }
+
+
+def test_body_read_as_a_form_is_not_kept_as_data(app: App) -> None:
+    # Flask 3.1: form first (or request.data) leaves b"" as the data; an uncached read
+    # consumes the body, so the form is then empty.
+    @app.route("/<order>", methods=["POST"])
+    def index(order: str) -> dict[str, object]:
+        if order == "form-first":
+            form = request.form.to_dict()
+            return {"form": form, "data": request.get_data().decode()}
+        if order == "data-property":
+            return {"data": request.data.decode(), "form": request.form.to_dict()}
+        data = request.get_data(cache=False).decode()
+        return {"data": data, "form": request.form.to_dict()}
+
+    client = app.test_client()
+    expected = {"form": {"x": "1"}, "data": ""}
+    assert client.post("/form-first", data={"x": "1"}).json == expected
+    assert client.post("/data-property", data={"x": "1"}).json == expected
+    assert client.post("/uncached", data={"x": "1"}).json == {"data": "x=1", "form": {}}
+
+
 def test_headers_case_insensitive_and_metadata(app: App) -> None:
     @app.route("/", methods=["POST"])
     def index() -> dict[str, object]:

@@ -7,6 +7,7 @@ the instance. Limits (body size, form memory and parts, JSON depth) come from th
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from collections.abc import Callable
@@ -414,6 +415,7 @@ class Request:
         return data
 
     def _load_form_data(self) -> None:
+        """Parse a urlencoded or multipart body into ``form`` and ``files``, once."""
         if "form" in self.__dict__:
             return
         mimetype = self.mimetype
@@ -423,10 +425,25 @@ class Request:
             self.__dict__["files"] = storage()
             return
         limits = _form_limits(self.max_form_memory_size, self.max_form_parts)
-        form, files = _form_parser()(self.stream, self.content_type, self.content_length, limits)
-        self._cached_data = b""
+        stream, length = self._form_body()
+        form, files = _form_parser()(stream, self.content_type, length, limits)
         self.__dict__["form"] = form
         self.__dict__["files"] = files
+
+    def _form_body(self) -> tuple[BinaryIO, int | None]:
+        """Return the form body to parse and its length.
+
+        When ``get_data()`` read the body first (a webhook checking a signature before it
+        reads the form, say), the cached bytes are parsed and ``get_data()`` keeps returning
+        them. Otherwise the stream is parsed and, as in Flask, nothing is kept:
+        ``get_data()`` then returns ``b""``.
+        """
+        cached = self._cached_data
+        if cached is not None:
+            return io.BytesIO(cached), len(cached)
+        stream = self.stream
+        self._cached_data = b""
+        return stream, self.content_length
 
     @property
     def form(self) -> ImmutableMultiDict:
