@@ -65,6 +65,23 @@ def test_head_and_304_send_no_body() -> None:
     assert _wsgi(Response("body", 304))[2] == b""
 
 
+@pytest.mark.parametrize("status", [101, 204, 304])
+def test_bodiless_statuses_send_no_content_length(status: int) -> None:
+    # Werkzeug (Flask 3.1) sends `return "body", 204` with neither a body nor Content-Length.
+    app = App(__name__)
+    app.add_url_rule("/", "index", lambda: ("body", status))
+    response = app.test_client().get("/")
+    assert response.status_code == status
+    assert "Content-Length" not in response.headers
+    assert response.data == b""
+
+
+def test_head_keeps_content_length() -> None:
+    _status, headers, body = _wsgi(Response("body"), "HEAD")
+    assert ("Content-Length", "4") in headers
+    assert body == b""
+
+
 def test_streamed_body_and_close() -> None:
     closed: list[bool] = []
 

@@ -313,8 +313,16 @@ class Response:
     # -- WSGI ----------------------------------------------------------------------------------
 
     def get_wsgi_headers(self, environ: dict[str, Any]) -> list[tuple[str, str]]:
-        """Return the header list sent to the server (a hook for subclasses)."""
-        return self.headers.to_wsgi_list()
+        """Return the header list sent to the server (a hook for subclasses).
+
+        A 1xx, 204 or 304 response has no body, so it goes out without ``Content-Length``
+        (RFC 9110 8.6), as Werkzeug sends it; the response's own headers are left as they are.
+        """
+        headers = self.headers.to_wsgi_list()
+        status = self.status_code
+        if status < 200 or status == 204 or status == 304:
+            return [pair for pair in headers if pair[0].lower() != "content-length"]
+        return headers
 
     def __call__(
         self, environ: dict[str, Any], start_response: Callable[..., Any]
