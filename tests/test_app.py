@@ -452,6 +452,7 @@ def test_trusted_hosts(app: App) -> None:
     assert client.get("/", headers={"Host": "evil.com"}).status_code == 400
     assert client.get("/", headers={"Host": "example.com@evil.com"}).status_code == 400
     assert client.get("/", headers={"Host": "exa mple.com"}).status_code == 400
+    assert client.get("/", headers={"Host": "example.com:80"}).status_code == 200
 
 
 def test_header_injection_is_refused(app: App) -> None:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hipflask import App, request
+from hipflask.exceptions import BadHost, SecurityError
 from hipflask.request import Request, json_depth_exceeds
 
 
@@ -60,6 +62,103 @@ def test_host_falls_back_to_server_name() -> None:
     assert (
         Request(_environ(**{"wsgi.url_scheme": "https", "SERVER_PORT": "443"})).host == "localhost"
     )
+    assert Request(_environ(SERVER_NAME="::1", SERVER_PORT="8000")).host == "[::1]:8000"
+    with pytest.raises(BadHost):  # a Unix socket path is no host to build URLs with
+        _ = Request(_environ(SERVER_NAME="/run/app.sock", SERVER_PORT="")).host
+
+
+@pytest.mark.parametrize(
+    ("header", "scheme", "host"),
+    [
+        ("h:80", "http", "h"),
+        ("h:443", "https", "h"),
+        ("[::1]:80", "http", "[::1]"),
+        ("h:443", "http", "h:443"),
+        ("h:80", "https", "h:80"),
+        ("h:8080", "http", "h:8080"),
+        ("web_app:8000", "http", "web_app:8000"),
+    ],
+)
+def test_host_drops_the_default_port(app: App, header: str, scheme: str, host: str) -> None:
+    # The values Flask 3.1 gives for the same Host headers.
+    from hipflask import url_for
+
+    @app.route("/p")
+    def page() -> dict[str, str]:
+        return {
+            "host": request.host,
+            "url": request.url,
+            "url_root": request.url_root,
+            "external": url_for("page", _external=True),
+        }
+
+    response = app.test_client().get("/p?a=1", headers={"Host": header}, base_url=f"{scheme}://x")
+    assert response.json == {
+        "host": host,
+        "url": f"{scheme}://{host}/p?a=1",
+        "url_root": f"{scheme}://{host}/",
+        "external": f"{scheme}://{host}/p",
+    }
+
+
+MALFORMED_HOSTS = [
+    "evil.com/phish?",
+    "a@evil.com",
+    "exa mple.com",
+    "evil.com#",
+    "h:",
+    "h:abc",
+    "h:0",
+    "h:65536",
+    "h\tx",
+    "[::1",
+]
+
+
+@pytest.mark.parametrize("header", MALFORMED_HOSTS)
+def test_malformed_host_is_400_when_the_host_is_used(
+    app: App, header: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    from hipflask import url_for
+
+    @app.route("/url")
+    def url() -> str:
+        return request.url
+
+    @app.route("/external")
+    def external() -> str:
+        return url_for("external", _external=True)
+
+    @app.route("/hostless")
+    def hostless() -> str:
+        return "fine"
+
+    client = app.test_client()
+    with caplog.at_level(logging.INFO):
+        assert client.get("/url", headers={"Host": header}).status_code == 400
+        assert client.get("/external", headers={"Host": header}).status_code == 400
+    assert "not a valid host name" in caplog.text
+    # NOTE: checked lazily: a view that never reads the host is not refused.
+    assert client.get("/hostless", headers={"Host": header}).data == b"fine"
+
+
+def test_malformed_host_raises_bad_host_and_repr_survives_it() -> None:
+    req = Request(_environ(HTTP_HOST="evil.com/x?"))
+    with pytest.raises(BadHost):
+        _ = req.host
+    with pytest.raises(BadHost):
+        _ = req.url
+    assert repr(req) == "<Request '/' [GET]>"
+    with pytest.raises(BadHost):
+        _ = Request(_environ(HTTP_HOST="", SERVER_NAME="a b")).host
+
+
+def test_trusted_hosts_are_checked_where_the_host_is_read(app: App) -> None:
+    app.config["TRUSTED_HOSTS"] = ["example.com"]
+    with app.test_request_context("/", headers={"Host": "evil.com"}), pytest.raises(SecurityError):
+        _ = request.host
+    with app.test_request_context("/", headers={"Host": "example.com:80"}):
+        assert request.url == "http://example.com/"
 
 
 def test_nothing_is_parsed_until_asked() -> None:

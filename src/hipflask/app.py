@@ -22,7 +22,6 @@ from .exceptions import (
     HTTPException,
     InternalServerError,
     RequestRedirect,
-    SecurityError,
 )
 from .json import JSONProvider
 from .request import Request
@@ -501,12 +500,10 @@ class App(Scaffold):
         self._setup_finished = True
 
     def _match_request(self, request: Request) -> None:
-        trusted = self.config["TRUSTED_HOSTS"]
-        if trusted is not None:
-            from .security import check_trusted_host
-
-            if not check_trusted_host(request.host, trusted):
-                raise SecurityError(f"Host {request.host!r} is not trusted.")
+        if self.config["TRUSTED_HOSTS"] is not None:
+            # NOTE: reading the host checks it: a malformed or untrusted one raises a 400 here,
+            # before any hook or view runs.
+            _ = request.host
         try:
             site = self._site(request) if self._matches_sites else None
             rule, view_args = self.url_map.match(request.path, request.method, site)

@@ -6,19 +6,34 @@ import re
 from collections.abc import Iterable
 
 # SECURITY: a Host header is a name or an IP literal with an optional port; anything else
-# (spaces, slashes, "@", control characters) is malformed and refused outright.
+# (spaces, slashes, "@", "?", control characters) is malformed and refused outright, so it can
+# never reach request.url or an external URL. The grammar is Werkzeug's, except that "_" is
+# tolerated (Docker and other internal service names use it; it cannot end a URL's host).
 _HOST_RE = re.compile(
-    r"^(?:[A-Za-z0-9](?:[A-Za-z0-9\-\.]*[A-Za-z0-9])?|\[[0-9A-Fa-f:\.]+\])(?::\d{1,5})?$"
+    r"([a-z0-9._-]+|\[[a-f0-9]*:[a-f0-9.:]+\])(?::([1-9][0-9]{0,4}))?",
+    re.ASCII | re.IGNORECASE,
 )
+
+
+def _match_host(host: str) -> re.Match[str] | None:
+    """Match ``host`` against the host grammar, with a port from 1 to 65535."""
+    if len(host) > 255:
+        return None
+    match = _HOST_RE.fullmatch(host)
+    if match is None or (match.group(2) is not None and int(match.group(2)) > 65535):
+        return None
+    return match
+
+
+def is_valid_host(host: str) -> bool:
+    """Tell whether ``host`` is a host name or IP literal with an optional port."""
+    return _match_host(host) is not None
 
 
 def split_host(host: str) -> str | None:
     """Return the host name of a Host header without its port, lower-cased, or None if malformed."""
-    if not host or len(host) > 255 or not _HOST_RE.match(host):
-        return None
-    if host.startswith("["):
-        return host[: host.index("]") + 1].lower()
-    return host.rpartition(":")[0].lower() if ":" in host else host.lower()
+    match = _match_host(host)
+    return match.group(1).lower() if match is not None else None
 
 
 def check_trusted_host(host: str, trusted_hosts: Iterable[str]) -> bool:
