@@ -266,6 +266,11 @@ class App(Scaffold):
             self._send_signal("appcontext_tearing_down", exc=exc)
 
     def _run_all(self, funcs: Iterable[Callable[[Any], Any]], exc: BaseException | None) -> None:
+        """Call each teardown callback, log each error, and re-raise the first when propagating.
+
+        # NOTE: Flask stops at the first error and always raises it, which turns an answered
+        # request into a server error; here every callback runs, and tests still see the error.
+        """
         first_error: BaseException | None = None
         for func in funcs:
             try:
@@ -273,8 +278,13 @@ class App(Scaffold):
             except Exception as error:
                 self.logger.exception("Error in teardown callback %r", func)
                 first_error = first_error or error
-        if first_error is not None and self.config["PROPAGATE_EXCEPTIONS"]:
+        if first_error is not None and self._propagates_exceptions():
             raise first_error
+
+    def _propagates_exceptions(self) -> bool:
+        """Tell whether errors are re-raised: ``PROPAGATE_EXCEPTIONS``, or ``TESTING`` when None."""
+        propagate = self.config["PROPAGATE_EXCEPTIONS"]
+        return bool(self.testing if propagate is None else propagate)
 
     # -- registration ----------------------------------------------------------------------
 
@@ -671,10 +681,7 @@ class App(Scaffold):
             self._send_signal("got_request_exception", exception=exc)
         if isinstance(exc, HTTPException):
             return self.finalize_request(ctx, exc, from_error_handler=True)
-        propagate = self.config["PROPAGATE_EXCEPTIONS"]
-        if propagate is None:
-            propagate = self.testing
-        if propagate:
+        if self._propagates_exceptions():
             raise exc
         self.log_exception(ctx, exc)
         server_error: Any = InternalServerError(original_exception=exc)
