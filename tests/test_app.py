@@ -246,6 +246,39 @@ def test_teardown_runs_even_when_an_earlier_one_raises(app: App) -> None:
     assert seen == [("last", None), "appctx"]
 
 
+@pytest.mark.parametrize("propagate", [None, True])
+def test_teardown_errors_propagate_when_testing(app: App, propagate: bool | None) -> None:
+    # PROPAGATE_EXCEPTIONS=None means "propagate when TESTING", for teardown errors too (a
+    # test sees the error, as with Flask); every callback still runs first.
+    app.config["PROPAGATE_EXCEPTIONS"] = propagate
+    seen: list[str] = []
+
+    @app.teardown_request
+    def last(exc: BaseException | None) -> None:
+        seen.append("last")
+
+    @app.teardown_request
+    def broken(exc: BaseException | None) -> None:
+        raise RuntimeError("teardown failed")
+
+    @app.teardown_appcontext
+    def appctx(exc: BaseException | None) -> None:
+        seen.append("appctx")
+
+    app.add_url_rule("/", "index", lambda: "ok")
+    with pytest.raises(RuntimeError, match="teardown failed"):
+        app.test_client().get("/")
+    assert seen == ["last", "appctx"]
+
+    @app.teardown_appcontext
+    def broken_appctx(exc: BaseException | None) -> None:
+        raise ValueError("appctx teardown failed")
+
+    with pytest.raises(ValueError, match="appctx teardown failed"), app.app_context():
+        pass
+    assert seen[-1] == "appctx"
+
+
 def test_error_handlers_by_code_and_class(app: App) -> None:
     class AppError(Exception):
         pass
@@ -482,6 +515,7 @@ def test_trusted_hosts(app: App) -> None:
     assert client.get("/", headers={"Host": "evil.com"}).status_code == 400
     assert client.get("/", headers={"Host": "example.com@evil.com"}).status_code == 400
     assert client.get("/", headers={"Host": "exa mple.com"}).status_code == 400
+    assert client.get("/", headers={"Host": "example.com:80"}).status_code == 200
 
 
 def test_header_injection_is_refused(app: App) -> None:

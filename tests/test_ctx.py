@@ -52,6 +52,47 @@ def test_nested_contexts_restore_the_outer_one(app: App) -> None:
         assert current_app.name == __name__
 
 
+def test_popping_an_app_context_that_is_not_current_is_a_clear_error(app: App) -> None:
+    torn_down: list[object] = []
+    app.teardown_appcontext(torn_down.append)
+    with pytest.raises(AssertionError, match="Popped wrong app context"):
+        app.app_context().pop()
+    outer, inner = app.app_context(), app.app_context()
+    outer.push()
+    inner.push()
+    with pytest.raises(AssertionError, match="Popped wrong app context"):
+        outer.pop()
+    assert current_app._get_current_object() is app  # type: ignore[attr-defined]
+    assert torn_down == []  # a refused pop changes nothing
+    inner.pop()
+    outer.pop()
+    with pytest.raises(AssertionError, match="Popped wrong app context"):
+        outer.pop()
+    assert len(torn_down) == 2
+    assert not has_app_context()
+
+
+def test_popping_a_request_context_that_is_not_current_is_a_clear_error(app: App) -> None:
+    torn_down: list[object] = []
+    app.teardown_request(torn_down.append)
+    with pytest.raises(AssertionError, match="Popped wrong request context"):
+        app.test_request_context().pop()
+    outer, inner = app.test_request_context("/outer"), app.test_request_context("/inner")
+    outer.push()
+    inner.push()
+    with pytest.raises(AssertionError, match="Popped wrong request context"):
+        outer.pop()
+    assert request.path == "/inner"
+    assert torn_down == []
+    inner.pop()
+    outer.pop()
+    with pytest.raises(AssertionError, match="Popped wrong request context"):
+        outer.pop()
+    assert len(torn_down) == 2
+    assert not has_request_context()
+    assert not has_app_context()
+
+
 def test_request_context_reuses_app_context_of_same_app(app: App) -> None:
     with app.app_context():
         g.shared = "yes"

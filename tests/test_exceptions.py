@@ -6,9 +6,14 @@ import pytest
 
 from hipflask import abort
 from hipflask.exceptions import (
+    BadHost,
+    BadRequest,
     BadRequestKeyError,
+    ClientDisconnected,
+    FailedDependency,
     HTTPException,
     MethodNotAllowed,
+    MisdirectedRequest,
     NotFound,
     RequestedRangeNotSatisfiable,
     Unauthorized,
@@ -17,13 +22,31 @@ from hipflask.exceptions import (
 
 
 @pytest.mark.parametrize(
-    "code", [400, 401, 403, 404, 405, 409, 413, 415, 416, 418, 422, 429, 500, 503]
+    "code", [400, 401, 403, 404, 405, 409, 413, 415, 416, 418, 421, 422, 424, 429, 500, 503]
 )
 def test_abort_raises_the_class_for_each_code(code: int) -> None:
     with pytest.raises(HTTPException) as info:
         abort(code)
     assert info.value.code == code
     assert isinstance(info.value, default_exceptions[code])
+
+
+def test_abort_knows_every_code_werkzeug_knows() -> None:
+    # werkzeug.exceptions.default_exceptions in Werkzeug 3.1.
+    werkzeug_codes = {
+        400, 401, 403, 404, 405, 406, 408, 409, 410, 411, 412, 413, 414, 415, 416, 417, 418,
+        421, 422, 423, 424, 428, 429, 431, 451, 500, 501, 502, 503, 504, 505,
+    }  # fmt: skip
+    assert set(default_exceptions) == werkzeug_codes
+    assert default_exceptions[421] is MisdirectedRequest
+    assert default_exceptions[424] is FailedDependency
+    assert default_exceptions[400] is BadRequest
+
+
+@pytest.mark.parametrize("cls", [BadHost, ClientDisconnected])
+def test_bad_request_variants_are_400s(cls: type[BadRequest]) -> None:
+    assert issubclass(cls, BadRequest)
+    assert cls().get_response().status_code == 400
 
 
 def test_abort_unknown_code() -> None:

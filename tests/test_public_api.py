@@ -15,7 +15,10 @@ FLASK_NAMES = [
     "stream_template", "stream_template_string", "stream_with_context", "url_for",
 ]  # fmt: skip
 
-BATTERIES = ["hipflask.forms", "hipflask.auth", "hipflask.db", "wtforms", "sqlalchemy", "jinja2"]
+BATTERIES = [
+    "hipflask.forms", "hipflask.csrf", "hipflask.security", "hipflask.auth", "hipflask.db",
+    "wtforms", "sqlalchemy", "jinja2",
+]  # fmt: skip
 HEAVY = [*BATTERIES, "blinker", "click", "itsdangerous"]
 
 

@@ -39,6 +39,36 @@ def test_status_forms() -> None:
         Response(status="nope")
 
 
+@pytest.mark.parametrize("line", ["299 Weird", "418 I'M A TEAPOT", "200 all good"])
+def test_assigned_status_line_is_sent_as_given(line: str) -> None:
+    # Werkzeug keeps an assigned status string as it is (stripped), without changing its case.
+    response = Response("x")
+    response.status = f" {line} "
+    assert response.status == line
+    assert _wsgi(response)[0] == line
+    app = App(__name__)
+    app.add_url_rule("/", "index", lambda: ("x", line))
+    sent = app.test_client().get("/")
+    assert (sent.status, sent.status_code) == (line, int(line[:3]))
+
+
+def test_a_new_code_replaces_an_assigned_status_line() -> None:
+    response = Response("x", "299 Weird")
+    response.status_code = 404
+    assert response.status == "404 Not Found"
+    response.status = "299 Weird"
+    response.status = 299
+    assert response.status == "299 UNKNOWN"
+    response.status = "201"
+    assert (response.status, response.status_code) == ("201 Created", 201)
+
+
+@pytest.mark.parametrize("line", ["200 OK\r\nX-Evil: 1", "200 O\nK", "200 \x00"])
+def test_status_line_with_control_characters_is_refused(line: str) -> None:
+    with pytest.raises(ValueError, match="control characters"):
+        Response("x", line)
+
+
 def test_mimetype_and_content_type() -> None:
     assert Response("{}", mimetype="application/json").content_type == "application/json"
     assert Response("x", mimetype="text/plain").content_type == "text/plain; charset=utf-8"
@@ -63,6 +93,23 @@ def test_set_data_updates_length() -> None:
 def test_head_and_304_send_no_body() -> None:
     assert _wsgi(Response("body"), "HEAD")[2] == b""
     assert _wsgi(Response("body", 304))[2] == b""
+
+
+@pytest.mark.parametrize("status", [101, 204, 304])
+def test_bodiless_statuses_send_no_content_length(status: int) -> None:
+    # Werkzeug (Flask 3.1) sends `return "body", 204` with neither a body nor Content-Length.
+    app = App(__name__)
+    app.add_url_rule("/", "index", lambda: ("body", status))
+    response = app.test_client().get("/")
+    assert response.status_code == status
+    assert "Content-Length" not in response.headers
+    assert response.data == b""
+
+
+def test_head_keeps_content_length() -> None:
+    _status, headers, body = _wsgi(Response("body"), "HEAD")
+    assert ("Content-Length", "4") in headers
+    assert body == b""
 
 
 def test_streamed_body_and_close() -> None:

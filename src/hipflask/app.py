@@ -23,7 +23,6 @@ from .exceptions import (
     HTTPException,
     InternalServerError,
     RequestRedirect,
-    SecurityError,
 )
 from .json import JSONProvider
 from .request import Request
@@ -269,6 +268,11 @@ class App(Scaffold):
             self._send_signal("appcontext_tearing_down", exc=exc)
 
     def _run_all(self, funcs: Iterable[Callable[[Any], Any]], exc: BaseException | None) -> None:
+        """Call each teardown callback, log each error, and re-raise the first when propagating.
+
+        # NOTE: Flask stops at the first error and always raises it, which turns an answered
+        # request into a server error; here every callback runs, and tests still see the error.
+        """
         first_error: BaseException | None = None
         for func in funcs:
             try:
@@ -276,8 +280,13 @@ class App(Scaffold):
             except Exception as error:
                 self.logger.exception("Error in teardown callback %r", func)
                 first_error = first_error or error
-        if first_error is not None and self.config["PROPAGATE_EXCEPTIONS"]:
+        if first_error is not None and self._propagates_exceptions():
             raise first_error
+
+    def _propagates_exceptions(self) -> bool:
+        """Tell whether errors are re-raised: ``PROPAGATE_EXCEPTIONS``, or ``TESTING`` when None."""
+        propagate = self.config["PROPAGATE_EXCEPTIONS"]
+        return bool(self.testing if propagate is None else propagate)
 
     # -- registration ----------------------------------------------------------------------
 
@@ -526,12 +535,10 @@ class App(Scaffold):
             self._setup_finished = True
 
     def _match_request(self, request: Request) -> None:
-        trusted = self.config["TRUSTED_HOSTS"]
-        if trusted is not None:
-            from .security import check_trusted_host
-
-            if not check_trusted_host(request.host, trusted):
-                raise SecurityError(f"Host {request.host!r} is not trusted.")
+        if self.config["TRUSTED_HOSTS"] is not None:
+            # NOTE: reading the host checks it: a malformed or untrusted one raises a 400 here,
+            # before any hook or view runs.
+            _ = request.host
         try:
             site = self._site(request) if self._matches_sites else None
             rule, view_args = self.url_map.match(request.path, request.method, site)
@@ -555,7 +562,7 @@ class App(Scaffold):
     def _site(self, request: Request) -> str | None:
         """Return the key rules are matched against: the host name, or the subdomain."""
         if self.host_matching:
-            from .security import split_host
+            from .hosts import split_host
 
             return split_host(request.host) or ""
         return self._subdomain(request)
@@ -699,10 +706,7 @@ class App(Scaffold):
             self._send_signal("got_request_exception", exception=exc)
         if isinstance(exc, HTTPException):
             return self.finalize_request(ctx, exc, from_error_handler=True)
-        propagate = self.config["PROPAGATE_EXCEPTIONS"]
-        if propagate is None:
-            propagate = self.testing
-        if propagate:
+        if self._propagates_exceptions():
             raise exc
         self.log_exception(ctx, exc)
         server_error: Any = InternalServerError(original_exception=exc)

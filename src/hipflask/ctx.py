@@ -79,6 +79,9 @@ class AppContext:
         self._g: _AppCtxGlobals | None = None
         self._tokens: list[Token[AppContext]] = []
 
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} of {self.app.name!r}>"
+
     @property
     def g(self) -> _AppCtxGlobals:
         """The ``g`` namespace of this context (created on first use)."""
@@ -98,7 +101,14 @@ class AppContext:
             self.app._send_signal("appcontext_pushed")
 
     def pop(self, exc: BaseException | None = None) -> None:
-        """Run the ``teardown_appcontext`` callbacks and restore the previous context."""
+        """Run the ``teardown_appcontext`` callbacks and restore the previous context.
+
+        Popping a context that is not the current one (never pushed, popped twice, or out of
+        order) raises AssertionError and changes nothing.
+        """
+        current = _cv_app.get(None)
+        if current is not self or not self._tokens:
+            raise AssertionError(f"Popped wrong app context. ({current!r} instead of {self!r})")
         app = self.app
         try:
             if len(self._tokens) == 1 and (app.teardown_appcontext_funcs or app._signals_active):
@@ -138,6 +148,9 @@ class RequestContext:
         self._app_ctx: AppContext | None = None
         self._token: Token[RequestContext] | None = None
 
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.request!r} of {self.app.name!r}>"
+
     @property
     def session(self) -> SessionMixin:
         """The session, opened through ``app.session_interface`` on first use."""
@@ -172,7 +185,15 @@ class RequestContext:
         self._token = _cv_request.set(self)
 
     def pop(self, exc: BaseException | None = None) -> None:
-        """Run the teardown callbacks, close the request and restore the previous contexts."""
+        """Run the teardown callbacks, close the request and restore the previous contexts.
+
+        Popping a context that is not the current one (never pushed, popped twice, or out of
+        order) raises AssertionError and changes nothing.
+        """
+        current = _cv_request.get(None)
+        token = self._token
+        if current is not self or token is None:
+            raise AssertionError(f"Popped wrong request context. ({current!r} instead of {self!r})")
         app = self.app
         try:
             if app.teardown_request_funcs or app._signals_active:
@@ -180,9 +201,8 @@ class RequestContext:
             if "files" in self.request.__dict__:
                 self.request.close()
         finally:
-            if self._token is not None:
-                _cv_request.reset(self._token)
-                self._token = None
+            _cv_request.reset(token)
+            self._token = None
             app_ctx, self._app_ctx = self._app_ctx, None
             if app_ctx is not None:
                 app_ctx.pop(exc)

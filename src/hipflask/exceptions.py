@@ -110,6 +110,17 @@ class SecurityError(BadRequest):
     """400 raised when a request is refused for a security reason (an untrusted host, say)."""
 
 
+class BadHost(BadRequest):
+    """400 raised when the ``Host`` header (or the server name) is not a valid host."""
+
+
+class ClientDisconnected(BadRequest):
+    """400 raised when the client went away before sending the whole body.
+
+    The client is gone, so the response will most likely never be read.
+    """
+
+
 class Unauthorized(HTTPException):
     """401: authentication is required."""
 
@@ -283,6 +294,14 @@ class ImATeapot(HTTPException):
     description = "This server is a teapot, not a coffee machine."
 
 
+class MisdirectedRequest(HTTPException):
+    """421: this server cannot answer for the scheme and host the request was sent to."""
+
+    code = 421
+    name = "Misdirected Request"
+    description = "The server is not able to produce a response."
+
+
 class UnprocessableEntity(HTTPException):
     """422: the body is well-formed but semantically wrong."""
 
@@ -299,6 +318,17 @@ class Locked(HTTPException):
     code = 423
     name = "Locked"
     description = "The resource that is being accessed is locked."
+
+
+class FailedDependency(HTTPException):
+    """424: the action depended on another action, which failed."""
+
+    code = 424
+    name = "Failed Dependency"
+    description = (
+        "The method could not be performed on the resource because the requested action "
+        "depended on another action and that action failed."
+    )
 
 
 class PreconditionRequired(HTTPException):

@@ -7,6 +7,7 @@ the instance. Limits (body size, form memory and parts, JSON depth) come from th
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from collections.abc import Callable
@@ -16,7 +17,8 @@ from urllib.parse import parse_qsl, quote
 
 from .accept import MIMEAccept
 from .datastructures import CombinedMultiDict, EnvironHeaders, ImmutableMultiDict
-from .exceptions import BadRequest, RequestEntityTooLarge
+from .exceptions import BadHost, BadRequest, RequestEntityTooLarge, SecurityError
+from .hosts import check_trusted_host, is_valid_host
 from .http import parse_accept_header, parse_content_length, parse_cookie, parse_options_header
 
 if TYPE_CHECKING:
@@ -33,6 +35,9 @@ DEFAULT_LIMITS: dict[str, int | None] = {
     "MAX_FORM_PARTS": 1_000,
     "MAX_JSON_DEPTH": 128,
 }
+
+#: The port a Host header may leave out, by scheme.
+_DEFAULT_PORTS = {"http": ":80", "ws": ":80", "https": ":443", "wss": ":443"}
 
 _JSON_BRACKETS = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{}]', re.DOTALL)
 
@@ -120,6 +125,15 @@ class _CappedStream(_LimitedStream):
         return data
 
 
+def _server_host(environ: dict[str, Any]) -> str:
+    """Return ``SERVER_NAME:SERVER_PORT``, for a request that sent no Host header."""
+    name = str(environ.get("SERVER_NAME") or "localhost")
+    if ":" in name and name[0] != "[":
+        name = f"[{name}]"  # NOTE: an IPv6 server address, bracketed as in a Host header
+    port = environ.get("SERVER_PORT")
+    return f"{name}:{port}" if port else name
+
+
 def _decode_wsgi_str(value: str) -> str:
     """Turn a PEP 3333 latin-1 "bytes as str" value into real text, or raise 400."""
     if value.isascii():
@@ -173,7 +187,11 @@ class Request:
             self.__dict__["path"] = raw_path
 
     def __repr__(self) -> str:
-        return f"<{type(self).__name__} {self.url!r} [{self.method}]>"
+        try:
+            url = self.url
+        except BadRequest:  # NOTE: a repr in a log line must not raise for a bad Host or path
+            url = str(self.environ.get("PATH_INFO"))
+        return f"<{type(self).__name__} {url!r} [{self.method}]>"
 
     # -- limits ---------------------------------------------------------------------------
 
@@ -239,15 +257,25 @@ class Request:
 
     @lazy
     def host(self) -> str:
-        """The ``Host`` header, or the server's name and port when absent."""
-        host = self.environ.get("HTTP_HOST")
-        if host:
-            return str(host)
-        name = self.environ.get("SERVER_NAME", "localhost")
-        port = str(self.environ.get("SERVER_PORT", ""))
-        if port and (self.scheme, port) not in (("http", "80"), ("https", "443")):
-            return f"{name}:{port}"
-        return str(name)
+        """The ``Host`` header, or the server's name and port when absent.
+
+        The scheme's default port is dropped (``h:80`` over http is ``h``), as in Werkzeug. A
+        value that is not a host raises :class:`~hipflask.exceptions.BadHost` (400), and one
+        ``TRUSTED_HOSTS`` does not list raises :class:`~hipflask.exceptions.SecurityError`.
+        """
+        environ = self.environ
+        host = str(environ.get("HTTP_HOST") or _server_host(environ))
+        default_port = _DEFAULT_PORTS.get(self.scheme)
+        if default_port is not None and host.endswith(default_port):
+            host = host[: -len(default_port)]
+        # SECURITY: checked on first use (a request that never reads its host pays nothing),
+        # so a malformed or untrusted host never reaches request.url or an external URL.
+        if not is_valid_host(host):
+            raise BadHost(f"Host {host!r} is not a valid host name.")
+        trusted = self.app.config.get("TRUSTED_HOSTS") if self.app is not None else None
+        if trusted is not None and not check_trusted_host(host, trusted):
+            raise SecurityError(f"Host {host!r} is not trusted.")
+        return host
 
     @property
     def host_url(self) -> str:
@@ -414,6 +442,7 @@ class Request:
         return data
 
     def _load_form_data(self) -> None:
+        """Parse a urlencoded or multipart body into ``form`` and ``files``, once."""
         if "form" in self.__dict__:
             return
         mimetype = self.mimetype
@@ -423,10 +452,25 @@ class Request:
             self.__dict__["files"] = storage()
             return
         limits = _form_limits(self.max_form_memory_size, self.max_form_parts)
-        form, files = _form_parser()(self.stream, self.content_type, self.content_length, limits)
-        self._cached_data = b""
+        stream, length = self._form_body()
+        form, files = _form_parser()(stream, self.content_type, length, limits)
         self.__dict__["form"] = form
         self.__dict__["files"] = files
+
+    def _form_body(self) -> tuple[BinaryIO, int | None]:
+        """Return the form body to parse and its length.
+
+        When ``get_data()`` read the body first (a webhook checking a signature before it
+        reads the form, say), the cached bytes are parsed and ``get_data()`` keeps returning
+        them. Otherwise the stream is parsed and, as in Flask, nothing is kept:
+        ``get_data()`` then returns ``b""``.
+        """
+        cached = self._cached_data
+        if cached is not None:
+            return io.BytesIO(cached), len(cached)
+        stream = self.stream
+        self._cached_data = b""
+        return stream, self.content_length
 
     @property
     def form(self) -> ImmutableMultiDict:

@@ -7,6 +7,7 @@ refuse CR and LF (no header injection); cookies are written by :func:`hipflask.h
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime, timedelta
 from http import HTTPStatus
@@ -20,6 +21,8 @@ from .http import dump_cookie, parse_options_header
 
 _STATUS_LINES: dict[int, str] = {s.value: f"{s.value} {s.phrase}" for s in HTTPStatus}
 _STATUS_LINES[308] = "308 Permanent Redirect"
+#: RFC 9110's reason-phrase: tab, space, visible ASCII and obs-text.
+_REASON_PHRASE = re.compile(r"[\t\x20-\x7e\x80-\xff]*")
 
 HeadersLike = Headers | Mapping[str, Any] | Iterable[tuple[str, Any]]
 
@@ -33,6 +36,24 @@ def _status_line(code: int) -> str:
     return line if line is not None else f"{code} UNKNOWN"
 
 
+def _parse_status(value: str) -> tuple[int, tuple[int, str] | None]:
+    """Split an assigned status string into its code and, when it has a reason phrase, the
+    status line to send as given (Werkzeug keeps ``'299 Weird'`` and ``'418 I'M A TEAPOT'``).
+    """
+    line = value.strip()
+    code, _, phrase = line.partition(" ")
+    try:
+        status_code = int(code)
+    except ValueError:
+        raise ValueError(f"Invalid status {value!r}: it must start with a code.") from None
+    if not phrase:
+        return status_code, None
+    # SECURITY: the line goes to start_response as it is; CR or LF would split the response.
+    if not _REASON_PHRASE.fullmatch(phrase):
+        raise ValueError(f"Invalid status {value!r}: the reason phrase has control characters.")
+    return status_code, (status_code, line)
+
+
 class Response:
     """An HTTP response: status, headers and a body (bytes or an iterable of bytes/str)."""
 
@@ -41,6 +62,11 @@ class Response:
     charset = "utf-8"
     #: ``default_mimetype`` with its charset, computed when the class is created.
     _default_content_type = "text/html; charset=utf-8"
+    #: ``(code, line)`` when a status string with a reason phrase was assigned; the line is
+    #: sent only while ``status_code`` is still that code.
+    # PERF: a class default, so the common integer status costs no instance attribute.
+    _custom_status: tuple[int, str] | None = None
+
     @property
     def max_cookie_size(self) -> int:
         """The size over which a cookie logs a warning: the app's ``MAX_COOKIE_SIZE``.
@@ -111,19 +137,20 @@ class Response:
 
     @property
     def status(self) -> str:
-        """The status line, such as ``'404 NOT FOUND'``."""
+        """The status line, such as ``'404 Not Found'``, or the one assigned (``'299 Weird'``)."""
+        custom = self._custom_status
+        if custom is not None and custom[0] == self.status_code:
+            return custom[1]
         return _status_line(self.status_code)
 
     @status.setter
     def status(self, value: int | str | HTTPStatus) -> None:
         if isinstance(value, int):
             self.status_code = int(value)
+            if self._custom_status is not None:
+                self._custom_status = None
             return
-        code, _, _ = value.strip().partition(" ")
-        try:
-            self.status_code = int(code)
-        except ValueError:
-            raise ValueError(f"Invalid status {value!r}: it must start with a code.") from None
+        self.status_code, self._custom_status = _parse_status(value)
 
     # -- body -------------------------------------------------------------------------------
 
@@ -324,15 +351,23 @@ class Response:
     # -- WSGI ----------------------------------------------------------------------------------
 
     def get_wsgi_headers(self, environ: dict[str, Any]) -> list[tuple[str, str]]:
-        """Return the header list sent to the server (a hook for subclasses)."""
-        return self.headers.to_wsgi_list()
+        """Return the header list sent to the server (a hook for subclasses).
+
+        A 1xx, 204 or 304 response has no body, so it goes out without ``Content-Length``
+        (RFC 9110 8.6), as Werkzeug sends it; the response's own headers are left as they are.
+        """
+        headers = self.headers.to_wsgi_list()
+        status = self.status_code
+        if status < 200 or status == 204 or status == 304:
+            return [pair for pair in headers if pair[0].lower() != "content-length"]
+        return headers
 
     def __call__(
         self, environ: dict[str, Any], start_response: Callable[..., Any]
     ) -> Iterable[bytes]:
         """Answer as a WSGI application: start the response and return the body iterable."""
         status = self.status_code
-        start_response(_status_line(status), self.get_wsgi_headers(environ))
+        start_response(self.status, self.get_wsgi_headers(environ))
         if environ.get("REQUEST_METHOD") == "HEAD" or status in (204, 304) or status < 200:
             self.close()
             return []

@@ -1,4 +1,4 @@
-"""Request-level defences: trusted Host checks, and the security headers switch.
+"""The security headers switch (a battery: installed only when its settings are on).
 
 ``SECURITY_HEADERS = True`` adds to every response that does not set them itself::
 
@@ -14,8 +14,6 @@ and ``HSTS_MAX_AGE = 31536000`` adds ``Strict-Transport-Security`` to HTTPS resp
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -27,37 +25,7 @@ if TYPE_CHECKING:
     from .app import App
     from .response import Response
 
-# SECURITY: a Host header is a name or an IP literal with an optional port; anything else
-# (spaces, slashes, "@", control characters) is malformed and refused outright.
-_HOST_RE = re.compile(
-    r"^(?:[A-Za-z0-9](?:[A-Za-z0-9\-\.]*[A-Za-z0-9])?|\[[0-9A-Fa-f:\.]+\])(?::\d{1,5})?$"
-)
 _FRAME_ANCESTORS = {"SAMEORIGIN": "frame-ancestors 'self'", "DENY": "frame-ancestors 'none'"}
-
-
-def split_host(host: str) -> str | None:
-    """Return the host name of a Host header without its port, lower-cased, or None if malformed."""
-    if not host or len(host) > 255 or not _HOST_RE.match(host):
-        return None
-    if host.startswith("["):
-        return host[: host.index("]") + 1].lower()
-    return host.rpartition(":")[0].lower() if ":" in host else host.lower()
-
-
-def check_trusted_host(host: str, trusted_hosts: Iterable[str]) -> bool:
-    """Tell whether ``host`` matches ``TRUSTED_HOSTS`` (an entry ``.example.com`` also admits
-    its subdomains)."""
-    name = split_host(host)
-    if name is None:
-        return False
-    for entry in trusted_hosts:
-        entry = entry.lower()
-        if entry.startswith("."):
-            if name == entry[1:] or name.endswith(entry):
-                return True
-        elif name == (split_host(entry) or entry):
-            return True
-    return False
 
 
 def init_security_headers(app: App) -> None:
