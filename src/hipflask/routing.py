@@ -238,7 +238,7 @@ class Rule:
             group += 1
             # PERF: skipping the identity to_python of string and path saves ~25 ns per variable.
             identity = type(converter).to_python is BaseConverter.to_python
-            variables.append((part.name, group, None if identity else converter.to_python))
+            variables.append((part.name, group - 1, None if identity else converter.to_python))
             pattern.append(f"({converter.regex})")
             group += _inner_groups(converter.regex)
             builder.append((part.name, converter))
@@ -303,8 +303,11 @@ class Rule:
     def _convert(self, match: re.Match[str]) -> dict[str, Any]:
         """Return the defaults updated with the converted variables of ``match``."""
         values = dict(self._defaults) if self._defaults else {}
+        # PERF: one groups() call instead of a group() call per variable saves ~320
+        # instructions (callgrind) a variable: 15.6k -> 14.9k for the bench's params match.
+        groups = match.groups()
         for name, index, to_python in self._variables:
-            raw = match.group(index)
+            raw = groups[index]
             values[name] = raw if to_python is None else to_python(raw)
         return values
 
