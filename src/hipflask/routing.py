@@ -442,6 +442,17 @@ class Map:
         """
         return (self._matcher or self._compile()).allowed_methods(path, subdomain)
 
+    def is_endpoint_expecting(self, endpoint: str, *arguments: str) -> bool:
+        """Tell whether a rule of ``endpoint`` takes every one of ``arguments``.
+
+        A rule takes its URL variables and the keys of its defaults, as in Werkzeug. Used by
+        ``url_defaults`` functions to add a value (a language code) only where it fits. An
+        unknown endpoint expects nothing (Werkzeug raises KeyError), so ``url_for`` can still
+        report it with a :class:`BuildError`.
+        """
+        wanted = set(arguments)
+        return any(wanted <= rule._consumes for rule in self._by_endpoint.get(endpoint, ()))
+
     def _compile(self) -> Matcher:
         with self._lock:
             if self._matcher is None:
