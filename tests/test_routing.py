@@ -436,6 +436,23 @@ def test_five_hundred_dynamic_rules_match_correctly() -> None:
     assert len(url_map._compile().alternatives) == 1000
 
 
+def test_is_endpoint_expecting() -> None:
+    url_map = make_map(
+        Rule("/<lang>/about", endpoint="about"),
+        Rule("/<lang>/post/<int:post_id>", endpoint="post"),
+        Rule("/post/<int:post_id>", endpoint="post"),
+        Rule("/users/", endpoint="users", defaults={"page": 1}),
+        Rule("/", endpoint="index"),
+    )
+    assert url_map.is_endpoint_expecting("about", "lang")
+    assert url_map.is_endpoint_expecting("post", "lang", "post_id")
+    assert not url_map.is_endpoint_expecting("post", "lang", "page")
+    assert url_map.is_endpoint_expecting("users", "page")
+    assert url_map.is_endpoint_expecting("index")
+    assert not url_map.is_endpoint_expecting("index", "lang")
+    assert not url_map.is_endpoint_expecting("missing", "lang")
+
+
 # -- hostile paths -------------------------------------------------------------------------
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from hipflask import App, url_for
+from hipflask import App, g, url_for
 from hipflask.routing import BuildError
 
 
@@ -76,3 +76,23 @@ def test_url_build_error_handlers(app: App) -> None:
 def test_app_url_for_method(app: App) -> None:
     with app.test_request_context("/"):
         assert app.url_for("profile", username="x") == "/user/x"
+
+
+def test_url_defaults_fill_a_value_only_where_the_endpoint_expects_it(app: App) -> None:
+    @app.url_defaults
+    def add_language_code(endpoint: str, values: dict[str, object]) -> None:
+        if "lang_code" in values or not g.get("lang_code"):
+            return
+        if app.url_map.is_endpoint_expecting(endpoint, "lang_code"):
+            values["lang_code"] = g.lang_code
+
+    @app.route("/<lang_code>/about")
+    def about(lang_code: str) -> str:
+        return lang_code
+
+    with app.test_request_context("/"):
+        g.lang_code = "fr"
+        assert url_for("about") == "/fr/about"
+        assert url_for("profile", username="a") == "/user/a"
+        with pytest.raises(BuildError, match="no such endpoint"):
+            url_for("abuot")
