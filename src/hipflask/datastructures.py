@@ -70,6 +70,30 @@ def _immutable(self: object, *args: Any, **kwargs: Any) -> NoReturn:
     raise TypeError(f"'{type(self).__name__}' objects are immutable")
 
 
+#: Marks a value a ``type`` could not convert.
+_SKIP = object()
+
+
+def _converted(value: Any, type: Callable[[Any], Any] | None, default: Any) -> Any:
+    """Return ``type(value)``, ``value`` when there is no ``type``, or ``default`` when the
+    conversion raises ValueError or TypeError (how every ``get(..., type=)`` here behaves)."""
+    if type is None:
+        return value
+    try:
+        return type(value)
+    except (ValueError, TypeError):
+        return default
+
+
+def _all_converted(values: Iterable[Any], type: Callable[[Any], Any] | None) -> list[Any]:
+    """Return ``values`` converted by ``type``, skipping those it cannot convert."""
+    if type is None:
+        return list(values)
+    return [
+        item for item in (_converted(value, type, _SKIP) for value in values) if item is not _SKIP
+    ]
+
+
 def _as_list(value: Any) -> list[Any]:
     return list(value) if isinstance(value, list | tuple) else [value]
 
@@ -164,12 +188,7 @@ class MultiDict(dict[Any, list[Any]]):
             value = dict.__getitem__(self, key)[0]
         except (KeyError, IndexError):
             return default
-        if type is None:
-            return value
-        try:
-            return type(value)
-        except (ValueError, TypeError):
-            return default
+        return _converted(value, type, default)
 
     def getlist(self, key: Any, type: Callable[[Any], Any] | None = None) -> list[Any]:
         """Return a copy of the values of ``key``; values ``type`` cannot convert are skipped."""
@@ -177,15 +196,7 @@ class MultiDict(dict[Any, list[Any]]):
             values = dict.__getitem__(self, key)
         except KeyError:
             return []
-        if type is None:
-            return list(values)
-        result = []
-        for value in values:
-            try:
-                result.append(type(value))
-            except (ValueError, TypeError):
-                pass
-        return result
+        return _all_converted(values, type)
 
     def setlist(self, key: Any, new_list: Iterable[Any]) -> None:
         """Replace the values of ``key`` with ``new_list``."""
@@ -342,14 +353,10 @@ class CombinedMultiDict:
         """Return the first value of ``key`` that ``type`` converts, or ``default``."""
         for mapping in self.dicts:
             values = dict.get(mapping, key)
-            if not values:
-                continue
-            if type is None:
-                return values[0]
-            try:
-                return type(values[0])
-            except (ValueError, TypeError):
-                continue
+            if values:
+                value = _converted(values[0], type, _SKIP)
+                if value is not _SKIP:
+                    return value
         return default
 
     def getlist(self, key: Any, type: Callable[[Any], Any] | None = None) -> list[Any]:
@@ -444,27 +451,13 @@ class Headers:
         ikey = key.lower()
         for name, value in self._list:
             if name.lower() == ikey:
-                if type is None:
-                    return value
-                try:
-                    return type(value)
-                except (ValueError, TypeError):
-                    return default
+                return _converted(value, type, default)
         return default
 
     def getlist(self, key: str, type: Callable[[str], Any] | None = None) -> list[Any]:
         """Return every value of ``key``; values ``type`` cannot convert are skipped."""
         ikey = key.lower()
-        values = [value for name, value in self._list if name.lower() == ikey]
-        if type is None:
-            return values
-        result = []
-        for value in values:
-            try:
-                result.append(type(value))
-            except (ValueError, TypeError):
-                pass
-        return result
+        return _all_converted((value for name, value in self._list if name.lower() == ikey), type)
 
     get_all = getlist
 
@@ -688,24 +681,12 @@ class EnvironHeaders:
     def get(self, key: str, default: Any = None, type: Callable[[str], Any] | None = None) -> Any:
         """Return the header ``key``, converted by ``type``, or ``default``."""
         value = self._lookup(key)
-        if value is None:
-            return default
-        if type is None:
-            return value
-        try:
-            return type(value)
-        except (ValueError, TypeError):
-            return default
+        return default if value is None else _converted(value, type, default)
 
     def getlist(self, key: str, type: Callable[[str], Any] | None = None) -> list[Any]:
         """Return the header as a one-item list (the server joins repeated headers)."""
         value = self._lookup(key)
-        if value is None or type is None:
-            return [] if value is None else [value]
-        try:
-            return [type(value)]
-        except (ValueError, TypeError):
-            return []
+        return [] if value is None else _all_converted([value], type)
 
     get_all = getlist
 
