@@ -407,7 +407,7 @@ class App(Scaffold):
     def _send_signal(self, name: str, **kwargs: Any) -> None:
         signal = getattr(sys.modules["hipflask.signals"], name)
         if signal.receivers:
-            signal.send(self, _async_wrapper=_run_coroutine, **kwargs)
+            signal.send(self, _async_wrapper=ensure_sync, **kwargs)
 
     # -- URL building ----------------------------------------------------------------------
 
@@ -770,7 +770,3 @@ def _unwrap_async(view: Callable[..., Any]) -> Callable[..., Any]:
     if getattr(view, "__hipflask_async__", False):
         return cast(Callable[..., Any], view.__wrapped__)  # type: ignore[attr-defined]
     return view
-
-
-def _run_coroutine(func: Callable[..., Any]) -> Callable[..., Any]:
-    return ensure_sync(func)

@@ -102,10 +102,6 @@ def find_instance_path(import_name: str, app_name: str) -> str:
     return os.path.join(folder, "instance")
 
 
-def _endpoint_from_view(view: Callable[..., Any]) -> str:
-    return view.__name__
-
-
 def _split_error_key(
     code_or_exception: type[BaseException] | int,
 ) -> tuple[type[BaseException], int | None]:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from .config import DEFAULT_CONFIG
 from .ctx import request
-from .datastructures import Headers
+from .datastructures import check_header_value
 
 if TYPE_CHECKING:
     from .app import App
@@ -81,7 +81,7 @@ def security_headers(config: dict[str, Any]) -> list[tuple[str, str]]:
         value = _get(config, key)
         if value is not None:
             pairs.append((name, value))
-    return list(Headers(pairs).items())
+    return [(name, check_header_value(str(value))) for name, value in pairs]
 
 
 def strict_transport_security(config: dict[str, Any]) -> str | None:
