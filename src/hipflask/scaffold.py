@@ -59,17 +59,8 @@ def is_coroutine_function(func: Any) -> bool:
 
 def get_root_path(import_name: str) -> str:
     """Return the folder of the module or package ``import_name`` (the cwd for ``__main__``)."""
-    module = sys.modules.get(import_name)
-    filename: str | None = getattr(module, "__file__", None)
-    if filename:
-        return os.path.dirname(os.path.abspath(filename))
-    try:
-        spec = importlib.util.find_spec(import_name)
-    except (ImportError, ValueError):
-        spec = None
-    if spec is None or spec.origin in (None, "namespace", "built-in"):
-        return os.getcwd()
-    return os.path.dirname(os.path.abspath(spec.origin))
+    filename, _ = _module_file(import_name)
+    return os.path.dirname(filename) if filename else os.getcwd()
 
 
 def find_instance_path(import_name: str, app_name: str) -> str:
@@ -79,27 +70,32 @@ def find_instance_path(import_name: str, app_name: str) -> str:
     single module; ``<prefix>/var/<app_name>-instance`` when the code is installed in the
     interpreter's prefix (site-packages).
     """
-    top_level = import_name.partition(".")[0]
-    module = sys.modules.get(top_level)
-    filename: str | None = getattr(module, "__file__", None)
-    is_package = module is not None and hasattr(module, "__path__")
-    if not filename:
-        try:
-            spec = importlib.util.find_spec(top_level)
-        except (ImportError, ValueError):
-            spec = None
-        if spec is not None and spec.origin not in (None, "namespace", "built-in"):
-            filename = spec.origin
-            is_package = spec.submodule_search_locations is not None
+    filename, is_package = _module_file(import_name.partition(".")[0])
     if not filename:
         return os.path.join(os.getcwd(), "instance")
-    folder = os.path.dirname(os.path.abspath(filename))
+    folder = os.path.dirname(filename)
     if is_package:
         folder = os.path.dirname(folder)
     prefix = os.path.abspath(sys.prefix)
     if os.path.commonpath([folder, prefix]) == prefix:
         return os.path.join(prefix, "var", f"{app_name}-instance")
     return os.path.join(folder, "instance")
+
+
+def _module_file(name: str) -> tuple[str | None, bool]:
+    """Return the absolute file of module ``name`` (imported or not) and whether it is a
+    package; ``(None, False)`` when it has no file (``__main__`` in a REPL, a namespace)."""
+    module = sys.modules.get(name)
+    filename: str | None = getattr(module, "__file__", None)
+    if filename:
+        return os.path.abspath(filename), hasattr(module, "__path__")
+    try:
+        spec = importlib.util.find_spec(name)
+    except (ImportError, ValueError):
+        return None, False
+    if spec is None or spec.origin in (None, "namespace", "built-in"):
+        return None, False
+    return os.path.abspath(spec.origin), spec.submodule_search_locations is not None
 
 
 def _split_error_key(
