@@ -281,7 +281,6 @@ class CSRFProtect:
 
     def __init__(self, app: App | None = None) -> None:
         self._exempt_views: set[str] = set()
-        self._exempt_blueprints: set[Blueprint] = set()
         if app is not None:
             self.init_app(app)
 
@@ -303,7 +302,7 @@ class CSRFProtect:
         a blueprint before or after registering it.
         """
         if isinstance(view, Blueprint):
-            self._exempt_blueprints.add(view)
+            exempt(view)  # NOTE: the same mark as hipflask.csrf.exempt, read from the blueprint
         elif isinstance(view, str):
             self._exempt_views.add(view)
         else:
@@ -340,7 +339,7 @@ class CSRFProtect:
     def _is_exempt(self, app: App, request: Request) -> bool:
         for name in request.blueprints:
             blueprint = app.blueprints.get(name)
-            if blueprint in self._exempt_blueprints or getattr(blueprint, _EXEMPT_MARK, False):
+            if getattr(blueprint, _EXEMPT_MARK, False):
                 return True
         view = app.view_functions.get(request.endpoint or "")
         if view is None:
