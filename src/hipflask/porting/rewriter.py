@@ -76,8 +76,7 @@ def port_source(
     warnings: list[PortWarning] = []
     uses = _Uses(path, resolver or Resolver(), warnings)
     wrapper.visit(uses)
-    plan = uses.plan()
-    new_module = wrapper.visit(_Rewriter(plan))
+    new_module = wrapper.visit(_Rewriter(uses.plan))
     warnings.sort(key=lambda warning: warning.line)
     return PortResult(module.code, new_module.code, module.encoding, warnings)
 
@@ -151,7 +150,7 @@ class _Uses(cst.CSTVisitor):
         super().__init__()
         self.resolver = resolver
         self.warn = _Warn(self, path, warnings)
-        self._plan = _Plan(resolver, path, warnings)
+        self.plan = _Plan(resolver, path, warnings)
         self._aliased: dict[str, tuple[str, cst.ImportAlias]] = {}
         self._roots: dict[str, list[tuple[str, cst.ImportAlias]]] = defaultdict(list)
         self._chains: list[tuple[list[cst.BaseExpression], list[str]]] = []
@@ -192,13 +191,12 @@ class _Uses(cst.CSTVisitor):
     def visit_Name(self, node: cst.Name) -> None:
         self._bare.append(node)
 
-    def plan(self) -> _Plan:
-        """Decide every rewrite, reporting what stays on Flask."""
+    def leave_Module(self, original_node: cst.Module) -> None:
+        # NOTE: decided here, while the metadata that gives warnings their lines is at hand.
         for alias, (module, node) in self._aliased.items():
             self._plan_alias(alias, module, node)
         for root, imports in self._roots.items():
             self._plan_root(root, imports)
-        return self._plan
 
     def _chains_of(self, name: str) -> list[tuple[list[cst.BaseExpression], list[str]]]:
         return [(nodes, parts) for nodes, parts in self._chains if parts[0] == name]
@@ -222,11 +220,11 @@ class _Uses(cst.CSTVisitor):
                 alias + new[len(new_module) :]
             )
         if ported:
-            self._plan.aliases[alias] = new_module
-            self._plan.expressions.update(replacements)
+            self.plan.aliases[alias] = new_module
+            self.plan.expressions.update(replacements)
 
     def _plan_root(self, root: str, imports: list[tuple[str, cst.ImportAlias]]) -> None:
-        plan = self._plan
+        plan = self.plan
         for module, node in imports:
             if self.resolver.module(module) is None:
                 plan.stays_bound.add(root)
@@ -240,8 +238,10 @@ class _Uses(cst.CSTVisitor):
             new, used = target
             plan.expressions[nodes[used - 1]] = build(new)
             plan.needed[root].append(new if used == _longest_mapped(parts) else _parent(new))
-        if any(name.value == root for name in self._bare):
-            plan.kept.add(root)
+        for name in self._bare:
+            if name.value == root:
+                plan.kept.add(root)
+                self.warn(name, root, "the module itself is used: port this use by hand")
 
     def _resolve(self, parts: list[str]) -> tuple[str, int] | None:
         """Return the new dotted name for the start of ``parts`` and how many parts it replaces."""
@@ -321,6 +321,8 @@ class _Rewriter(cst.CSTTransformer):
         if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
             new_module = self.plan.aliases.get(alias.asname.name.value)
             return alias if new_module is None else alias.with_changes(name=build(new_module))
+        if root in self.plan.kept and not self.plan.needed.get(root):
+            return alias  # no use of the old module ports: keep it whole
         new_module = self.plan.resolver.module(module)
         first = root not in self._roots_done
         self._roots_done.add(root)
