@@ -126,6 +126,24 @@ def test_a_name_without_equivalent_stays_and_is_reported() -> None:
     assert str(warning).startswith("app.py:2: flask.not_a_flask_name: no hipflask equivalent")
 
 
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        (
+            "from flask import (\n    Flask,  # the app\n    not_a_flask_name\n)\n",
+            "from hipflask import (\n    App as Flask,  # the app\n)\n",
+        ),
+        (
+            "from flask import (\n    Flask,\n    not_a_flask_name,\n)\n",
+            "from hipflask import (\n    App as Flask,\n)\n",
+        ),
+        ("from flask import (Flask, not_a_flask_name)\n", "from hipflask import (App as Flask)\n"),
+    ],
+)
+def test_a_name_moved_out_keeps_the_parentheses_closed(source: str, expected: str) -> None:
+    assert port(source) == expected + "from flask import not_a_flask_name\n"
+
+
 def test_an_unmapped_module_stays_and_is_reported() -> None:
     result = port_source("from werkzeug.serving import run_simple\n", "serve.py")
     assert not result.changed

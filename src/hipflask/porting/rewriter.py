@@ -359,14 +359,16 @@ class _Rewriter(cst.CSTTransformer):
         if isinstance(updated_node.names, cst.ImportStar):
             return self._star(original_node, updated_node, module)
         groups: dict[str, list[cst.ImportAlias]] = {}
+        target_module = module
         for alias in updated_node.names:
             name = dotted(alias.name) or ""
             target = self.plan.resolver.name(module, name)
             if target is None:
                 self.warn(original_node, f"{module}.{name}", self.plan.resolver.missing(module))
-                groups.setdefault(module, []).append(alias)
+                target_module = module
             else:
-                groups.setdefault(target[0], []).append(_renamed(alias, target[1]))
+                target_module, alias = target[0], _renamed(alias, target[1])
+            groups.setdefault(target_module, []).append(alias)
         if list(groups) == [module]:
             return updated_node
         (first_module, first_names), *rest = groups.items()
@@ -374,10 +376,7 @@ class _Rewriter(cst.CSTTransformer):
             self._pending.append(
                 cst.ImportFrom(module=build(new_module), names=_commas(aliases, inline=True))
             )
-        parenthesized = updated_node.lpar is not None
-        return updated_node.with_changes(
-            module=build(first_module), names=_commas(first_names, inline=not parenthesized)
-        )
+        return _in_place(updated_node, first_module, first_names, target_module == first_module)
 
     def _star(
         self, original: cst.ImportFrom, updated: cst.ImportFrom, module: str
@@ -402,6 +401,34 @@ def _renamed(alias: cst.ImportAlias, new_name: str) -> cst.ImportAlias:
         return alias.with_changes(name=cst.Name(new_name), asname=None)
     asname = alias.asname or cst.AsName(name=bound)
     return alias.with_changes(name=cst.Name(new_name), asname=asname)
+
+
+def _in_place(
+    node: cst.ImportFrom, module: str, names: list[cst.ImportAlias], same_last: bool
+) -> cst.ImportFrom:
+    """Return ``node`` importing ``names`` from ``module``, its parentheses closed as before.
+
+    ``same_last`` tells whether the statement still ends with the name it ended with.
+    """
+    if node.lpar is None or node.rpar is None:
+        return node.with_changes(module=build(module), names=_commas(names, inline=True))
+    names = _commas(names, inline=False)
+    if same_last:
+        return node.with_changes(module=build(module), names=names)
+    *head, last = names
+    comma = last.comma
+    if isinstance(comma, cst.Comma) and isinstance(
+        comma.whitespace_after, cst.ParenthesizedWhitespace
+    ):
+        # NOTE: the line break (and comment) after the new last name now closes the parentheses.
+        after = comma.whitespace_after.with_changes(last_line=cst.SimpleWhitespace(""))
+        return node.with_changes(
+            module=build(module),
+            names=[*head, last.with_changes(comma=comma.with_changes(whitespace_after=after))],
+            rpar=node.rpar.with_changes(whitespace_before=cst.SimpleWhitespace("")),
+        )
+    last = last.with_changes(comma=cst.MaybeSentinel.DEFAULT)
+    return node.with_changes(module=build(module), names=[*head, last])
 
 
 def _commas(aliases: list[cst.ImportAlias], *, inline: bool) -> list[cst.ImportAlias]:
