@@ -417,7 +417,7 @@ _RUN_WITHOUT_FLASK = (
 @pytest.fixture(scope="session")
 def flask_sdist(pytestconfig: pytest.Config, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Return Flask 3.1's source distribution, downloaded from PyPI once and cached."""
-    cache = pytestconfig.cache
+    cache = getattr(pytestconfig, "cache", None)  # None under -p no:cacheprovider
     folder = cache.mkdir("flask-sdist") if cache else tmp_path_factory.mktemp("flask-sdist")
     found = sorted(folder.glob("flask-3.1.*.tar.gz"))
     if found:
