@@ -378,8 +378,11 @@ def test_check_exits_1_when_something_would_change(project: Path) -> None:
 def test_a_file_that_does_not_parse_is_reported_and_the_rest_ported(tmp_path: Path) -> None:
     (tmp_path / "bad.py").write_text("from flask import Flask\ndef (:\n")
     (tmp_path / "good.py").write_text("from flask import g\n")
+    (tmp_path / "undecodable.py").write_bytes(b"from flask import g\nname = '\xff'\n")
     result = CliRunner().invoke(port_command, [str(tmp_path)])
     assert result.exit_code == 0
+    assert "1 of 3 files rewritten, 0 warnings, 2 unparsable" in result.stderr
+    assert f"error: {tmp_path / 'undecodable.py'}:" in result.stderr
     assert (tmp_path / "good.py").read_text() == "from hipflask import g\n"
     assert (tmp_path / "bad.py").read_text() == "from flask import Flask\ndef (:\n"
     assert f"error: {tmp_path / 'bad.py'}:2:" in result.stderr

@@ -72,6 +72,11 @@ def port_source(
         module = cst.parse_module(source)
     except cst.ParserSyntaxError as exc:
         raise PortError(f"{path}:{exc.raw_line}:{exc.raw_column}: {exc.message}") from exc
+    except SyntaxError as exc:  # a bad encoding declaration
+        raise PortError(f"{path}:{exc.lineno or 1}:0: {exc.msg}") from exc
+    except UnicodeDecodeError as exc:
+        line = exc.object[: exc.start].count(b"\n") + 1
+        raise PortError(f"{path}:{line}:0: not valid {exc.encoding}: {exc.reason}") from exc
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
     warnings: list[PortWarning] = []
     uses = _Uses(path, resolver or Resolver(), warnings)
