@@ -90,7 +90,7 @@ class AppLimits:
 
         def setting(option: str, name: str) -> Any:
             value = options.get(option)
-            if value is None or (isinstance(value, list | tuple) and not value):
+            if value is None or (isinstance(value, str | list | tuple) and not value):
                 value = config.get(name, DEFAULT_SETTINGS[name])
             return value
 
