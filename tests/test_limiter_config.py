@@ -44,6 +44,17 @@ def test_import_is_lazy_and_core_never_imports_the_limiter() -> None:
     assert result.stdout.split() == ["[]", "False"]
 
 
+def test_public_names_are_complete_and_unique() -> None:
+    """(ruff's RUF022 keeps ``__all__`` sorted.)"""
+    import hipflask.limiter
+    import hipflask.limiter.util
+
+    assert len(hipflask.limiter.__all__) == len(set(hipflask.limiter.__all__))
+    for name in hipflask.limiter.__all__:
+        assert getattr(hipflask.limiter, name) is not None
+    assert hipflask.limiter.get_remote_address is hipflask.limiter.util.get_remote_address
+
+
 def test_default_limits_from_config() -> None:
     app, _ = make_app({"RATELIMIT_DEFAULT": "2/minute"})
     assert statuses(app, "/", 3) == [200, 200, 429]

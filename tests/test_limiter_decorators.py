@@ -539,8 +539,11 @@ def test_unmatched_urls_and_static_files_are_not_limited(tmp_path: Any) -> None:
     (tmp_path / "static" / "a.txt").write_text("a")
     app = App(__name__, static_folder=str(tmp_path / "static"))
     Limiter(get_remote_address, app=app, default_limits=["1/minute"])
+    assets = Blueprint("assets", __name__, static_folder=str(tmp_path / "static"))
+    app.register_blueprint(assets, url_prefix="/assets")
     assert statuses(app, "/missing", 3) == [404] * 3
     assert statuses(app, "/static/a.txt", 3) == [200] * 3
+    assert statuses(app, "/assets/static/a.txt", 3) == [200] * 3
 
 
 def test_breach_is_logged_at_info(caplog: pytest.LogCaptureFixture) -> None:

@@ -10,9 +10,7 @@ exempt. An ``after_request`` hook makes the conditional deductions and writes th
 from __future__ import annotations
 
 import inspect
-import time
 from collections.abc import Callable, Iterable, Sequence
-from email.utils import formatdate, parsedate_to_datetime
 from functools import update_wrapper
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -20,7 +18,8 @@ from .. import Blueprint, Response, current_app, has_app_context, has_request_co
 from ..exceptions import ServiceUnavailable
 from .backend import logger
 from .errors import RateLimitExceeded
-from .settings import HEADERS, AppLimits, ExemptionScope
+from .headers import inject_headers, most_relevant, seconds_until
+from .settings import AppLimits, ExemptionScope
 from .wrappers import Limit, LimitGroup, RequestLimit
 
 if TYPE_CHECKING:
@@ -28,6 +27,7 @@ if TYPE_CHECKING:
     from limits.strategies import RateLimiter
 
     from .. import App
+    from .settings import HEADERS
     from .wrappers import KeyFunc, LimitValue
 
 __all__ = ["LimitDecorator", "Limiter"]
@@ -244,7 +244,7 @@ class Limiter:
     @property
     def current_limit(self) -> RequestLimit | None:
         """The limit that matters for this request: the one breached, else the shortest window."""
-        return _most_relevant(self.current_limits)
+        return most_relevant(self.current_limits)
 
     def reset(self) -> None:
         """Clear every counter of the current app's storage."""
@@ -274,9 +274,9 @@ class Limiter:
             for lim, args in ctx.deductions:
                 if lim.deduct_when is not None and lim.deduct_when(response):
                     state.backend.limiter.hit(lim.limit, *args, cost=lim.cost_value())
-            current = _most_relevant(ctx.limits)
+            current = most_relevant(ctx.limits)
             if state.headers_enabled and current is not None:
-                _inject_headers(state, response, current)
+                inject_headers(state, response, current)
         except state.backend.errors as exc:
             # NOTE: the view has run; failing now would only hide its response.
             logger.error("Rate limit storage failed after the view (%s): headers skipped.", exc)
@@ -305,8 +305,8 @@ class Limiter:
             return
         ctx.complete = True
         endpoint = request.endpoint
-        if not endpoint or endpoint == "static":
-            return
+        if not endpoint or endpoint == "static" or endpoint.endswith(".static"):
+            return  # NOTE: static files are never limited, as in Flask-Limiter
         if any(check() for check in self._request_filters):
             return
         view = current_app.view_functions.get(endpoint)
@@ -478,13 +478,6 @@ def _expand(groups: Iterable[LimitGroup], owner: str) -> list[Limit]:
     return limits
 
 
-def _most_relevant(limits: list[RequestLimit]) -> RequestLimit | None:
-    for found in limits:
-        if found.breached:
-            return found
-    return min(limits, key=lambda found: found.limit.get_expiry(), default=None)
-
-
 def _breach(state: AppLimits, lim: Limit, found: RequestLimit) -> RateLimitExceeded:
     response = None
     callback = lim.on_breach or state.on_breach
@@ -492,30 +485,4 @@ def _breach(state: AppLimits, lim: Limit, found: RequestLimit) -> RateLimitExcee
         result = callback(found)
         if isinstance(result, Response):
             response = result
-    retry_after = max(0, found.reset_at - int(time.time()))
-    return RateLimitExceeded(lim, response=response, retry_after=retry_after)
-
-
-def _inject_headers(state: AppLimits, response: Response, current: RequestLimit) -> None:
-    """Write ``X-RateLimit-*`` and ``Retry-After`` (keeping a later Retry-After already set)."""
-    names = state.header_names
-    headers = response.headers
-    reset_at = current.reset_at
-    headers.set(names[HEADERS.LIMIT], str(current.limit.amount))
-    headers.set(names[HEADERS.REMAINING], str(current.remaining))
-    headers.set(names[HEADERS.RESET], str(reset_at))
-    existing = headers.get(names[HEADERS.RETRY_AFTER])
-    now = int(time.time())
-    if existing:
-        if existing.strip().isdigit():
-            reset_at = max(reset_at, now + int(existing))
-        else:
-            try:
-                reset_at = max(reset_at, int(parsedate_to_datetime(existing).timestamp()))
-            except (TypeError, ValueError):
-                pass
-    if state.retry_after == "http-date":
-        value = formatdate(reset_at, usegmt=True)
-    else:
-        value = str(max(0, reset_at - now))
-    headers.set(names[HEADERS.RETRY_AFTER], value)
+    return RateLimitExceeded(lim, response=response, retry_after=seconds_until(found.reset_at))
