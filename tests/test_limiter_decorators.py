@@ -1,9 +1,14 @@
-"""hipflask.limiter's decorators against Flask-Limiter's documented behaviour (memory storage)."""
+"""hipflask.limiter's decorators against Flask-Limiter's documented behaviour.
+
+Every test runs twice: on memory storage, and on the real Redis (keys under a unique prefix).
+"""
 
 from __future__ import annotations
 
 import functools
 import logging
+import uuid
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -12,11 +17,34 @@ from hipflask import App, Blueprint, Response, g, request
 from hipflask.limiter import ExemptionScope, Limiter, RateLimitExceeded, get_remote_address
 from hipflask.views import MethodView
 
+from .test_session_stores import purge_redis
+
+#: The storage options of the running test (empty: memory).
+STORAGE: dict[str, Any] = {}
+
+
+@pytest.fixture(autouse=True, params=["memory", pytest.param("redis", marks=pytest.mark.redis)])
+def storage(request: pytest.FixtureRequest) -> Iterator[str]:
+    if request.param == "memory":
+        yield "memory"
+        return
+    url = request.getfixturevalue("redis_url")
+    unique = uuid.uuid4().hex
+    prefix = f"hipflask-test-limits-{unique}"
+    STORAGE.update(
+        storage_uri=url, storage_options={"key_prefix": prefix}, key_prefix=f"run-{unique}"
+    )
+    try:
+        yield "redis"
+    finally:
+        STORAGE.clear()
+        purge_redis(url, prefix)
+
 
 def make_app(**options: Any) -> tuple[App, Limiter]:
     app = App(__name__)
     app.config["TESTING"] = True
-    limiter = Limiter(get_remote_address, app=app, **options)
+    limiter = Limiter(get_remote_address, app=app, **{**STORAGE, **options})
     return app, limiter
 
 
@@ -552,6 +580,7 @@ def test_breach_is_logged_at_info(caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.INFO, logger="hipflask.limiter"):
         statuses(app, "/", 2)
     assert "ratelimit 1 per 1 minute (127.0.0.1) exceeded at endpoint: index" in caplog.text
+    assert "Rate limit storage" not in caplog.text  # no failure on either storage
 
 
 def test_g_is_untouched_and_hooks_still_run_on_breach() -> None:
