@@ -95,6 +95,8 @@ class AppLimits:
             return value
 
         self.enabled = bool(setting("enabled", "RATELIMIT_ENABLED"))
+        #: The limits resolved per (endpoint, view name, method, generation); see Limiter.
+        self.resolved: dict[tuple[str, str, str, int], list[Any]] = {}
         key_func = setting("key_func", "RATELIMIT_KEY_FUNC")
         if key_func is None:
             raise TypeError("Limiter needs a key_func (or the RATELIMIT_KEY_FUNC setting).")

@@ -128,6 +128,11 @@ class LimitGroup:
         if isinstance(value, str):
             self._static = tuple(Limit(item, self) for item in parse_limits(value))
 
+    @property
+    def static(self) -> bool:
+        """True when the limits are fixed (a string, not a callable)."""
+        return self._static is not None
+
     def __iter__(self) -> Iterator[Limit]:
         """Yield the limits; a dynamic value raises ValueError when it returns a bad string."""
         if self._static is not None:
