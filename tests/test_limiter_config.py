@@ -327,3 +327,18 @@ def test_proxy_fix_makes_the_client_address_the_key() -> None:
         for ip in ["203.0.113.1", "203.0.113.2", "203.0.113.1"]
     ]
     assert codes == [200, 200, 429]
+
+
+def test_a_declaration_after_the_first_requests_takes_effect() -> None:
+    """The resolved limits are cached per endpoint; a later decorator call restarts the cache."""
+    app, limiter = make_app(default_limits=["1/minute"])
+
+    def late() -> str:
+        return "late"
+
+    app.add_url_rule("/late", "late", late)
+    assert statuses(app, "/late", 2) == [200, 429]
+    limiter.exempt(late)
+    assert statuses(app, "/late", 2) == [200, 200]
+    limiter.limit("1/minute", scope="new")(late)
+    assert statuses(app, "/late", 2) == [200, 429]
