@@ -114,6 +114,7 @@ class Limiter:
         key_prefix: str = "",
         enabled: bool = True,
     ) -> None:
+        # NOTE: the arguments are kept as given; init_app resolves each against the app's config.
         self._options: dict[str, Any] = {
             name: value for name, value in locals().items() if name not in ("self", "app")
         }
