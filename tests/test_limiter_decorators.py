@@ -249,6 +249,28 @@ def test_key_func_per_limit() -> None:
     assert client.get("/?user=a").status_code == 429
 
 
+def test_a_huge_key_is_hashed_and_still_counts(caplog: pytest.LogCaptureFixture) -> None:
+    app, limiter = make_app()
+
+    @app.route("/login", methods=["POST"])
+    @limiter.limit("1/minute", key_func=lambda: request.form["email"])
+    def login() -> Any:
+        current = limiter.current_limit
+        assert current is not None
+        return {"key": current.key}
+
+    client = app.test_client()
+    huge = "a" * 100_000 + "@example.com"
+    with caplog.at_level(logging.INFO, logger="hipflask.limiter"):
+        first = client.post("/login", data={"email": huge})
+        again = client.post("/login", data={"email": huge})
+        other = client.post("/login", data={"email": "b" + huge})
+    assert [first.status_code, again.status_code, other.status_code] == [200, 429, 200]
+    assert "/sha256:" in first.get_json()["key"]
+    assert len(first.get_json()["key"]) < 200
+    assert huge not in caplog.text
+
+
 def test_remote_address_is_the_default_key() -> None:
     app, _limiter = make_app(default_limits=["1/minute"])
     app.add_url_rule("/", "index", lambda: "hi")

@@ -9,6 +9,7 @@ exempt. An ``after_request`` hook makes the conditional deductions and writes th
 
 from __future__ import annotations
 
+import hashlib
 import inspect
 from collections.abc import Callable, Iterable, Sequence
 from functools import update_wrapper
@@ -37,6 +38,7 @@ T = TypeVar("T", bound=Callable[..., Any] | Blueprint)
 # The limiters whose limits a view wrapper checks when called (read by the before_request hook).
 _MARK = "__hipflask_limited_by__"
 _RESOLVED_CACHE_SIZE = 4096
+_MAX_KEY_LENGTH = 256
 _EXEMPT_ALL = ExemptionScope.APPLICATION | ExemptionScope.DEFAULT | ExemptionScope.META
 
 
@@ -440,6 +442,10 @@ class Limiter:
             if not key or not scope:
                 logger.error("Skipping limit %s: its key or scope is empty.", lim.limit)
                 continue
+            if len(key) > _MAX_KEY_LENGTH:
+                # SECURITY: a key taken from the request (a login form's e-mail) cannot make
+                # storage keys (and log lines) of any size.
+                key = "sha256:" + hashlib.sha256(key.encode("utf-8", "replace")).hexdigest()
             args = (state.key_prefix, key, scope) if state.key_prefix else (key, scope)
             if lim.deduct_when is not None:
                 ctx.deductions.append((lim, args))
