@@ -151,7 +151,8 @@ class SQLAlchemy:
                 if not args or (len(args) >= 2 and isinstance(args[1], sa.MetaData)):
                     return super().__new__(cls, *args, **kwargs)
                 metadata = db._make_metadata(bind_key)
-                return super().__new__(cls, args[0], metadata, *args[1:], **kwargs)
+                full = (args[0], metadata, *args[1:])
+                return super().__new__(cls, *full, **kwargs)
 
         return Table
 
@@ -185,7 +186,7 @@ class SQLAlchemy:
 
     # -- schema -------------------------------------------------------------------------------
 
-    def _call_for_binds(self, bind_key: str | None | Iterable[str | None], operation: str) -> None:
+    def _call_for_binds(self, bind_key: str | Iterable[str | None] | None, operation: str) -> None:
         if bind_key == "__all__":
             keys: list[str | None] = list(self.metadatas)
         elif bind_key is None or isinstance(bind_key, str):
@@ -201,15 +202,15 @@ class SQLAlchemy:
                 raise sa_exc.UnboundExecutionError(message)
             getattr(self.metadatas[key], operation)(bind=engines[key])
 
-    def create_all(self, bind_key: str | None | Iterable[str | None] = "__all__") -> None:
+    def create_all(self, bind_key: str | Iterable[str | None] | None = "__all__") -> None:
         """Create the tables that do not exist yet (every bind, or the ones named)."""
         self._call_for_binds(bind_key, "create_all")
 
-    def drop_all(self, bind_key: str | None | Iterable[str | None] = "__all__") -> None:
+    def drop_all(self, bind_key: str | Iterable[str | None] | None = "__all__") -> None:
         """Drop the models' tables (every bind, or the ones named)."""
         self._call_for_binds(bind_key, "drop_all")
 
-    def reflect(self, bind_key: str | None | Iterable[str | None] = "__all__") -> None:
+    def reflect(self, bind_key: str | Iterable[str | None] | None = "__all__") -> None:
         """Load the database's existing tables into the metadata (``db.metadata.tables``)."""
         self._call_for_binds(bind_key, "reflect")
 

@@ -58,11 +58,11 @@ class BindMixin:
     metadata: ClassVar[sa.MetaData]
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
-        if "metadata" not in cls.__dict__ and "__table__" not in cls.__dict__:
-            if "__bind_key__" in cls.__dict__ or hasattr(cls, "__bind_key__"):
-                metadata = cls.__fsa__._make_metadata(getattr(cls, "__bind_key__", None))
-                if metadata is not getattr(cls, "metadata", None):
-                    cls.metadata = metadata
+        own = cls.__dict__
+        if "metadata" not in own and "__table__" not in own and hasattr(cls, "__bind_key__"):
+            metadata = cls.__fsa__._make_metadata(getattr(cls, "__bind_key__", None))
+            if metadata is not getattr(cls, "metadata", None):
+                cls.metadata = metadata
         super().__init_subclass__(**kwargs)
 
 
@@ -73,7 +73,7 @@ class NameMixin:
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         if _should_name(cls):
-            cls.__tablename__ = camel_to_snake_case(cls.__name__)
+            cls.__tablename__ = camel_to_snake_case(cls.__name__)  # type: ignore[attr-defined]
         super().__init_subclass__(**kwargs)
         # NOTE: __table_cls__ returned None (single-table inheritance): use the parent's table.
         if (
@@ -81,7 +81,7 @@ class NameMixin:
             and "__table__" in cls.__dict__
             and cls.__dict__["__table__"] is None
         ):
-            del cls.__table__
+            del cls.__table__  # type: ignore[attr-defined]
 
     @classmethod
     def __table_cls__(cls, *args: Any, **kwargs: Any) -> sa.Table | None:
@@ -102,7 +102,7 @@ class NameMixin:
             # NOTE: no parent table either: let SQLAlchemy report the missing primary key.
             return sa.Table(*args, **kwargs)
         if "__tablename__" in cls.__dict__:
-            del cls.__tablename__
+            del cls.__tablename__  # type: ignore[attr-defined]
         return None
 
 
@@ -174,7 +174,7 @@ def make_declarative_base(
     elif isinstance(model_class, sa_orm.DeclarativeMeta):
         model = model_class
     else:
-        bases = tuple(base for base in (*mixins, model_class) if base is not Model) + (Model,)
+        bases = (*(base for base in (*mixins, model_class) if base is not Model), Model)
         namespace: dict[str, Any] = {
             "__fsa__": db,
             "__allow_unmapped__": True,

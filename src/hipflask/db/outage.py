@@ -53,7 +53,7 @@ def make_outage_handler(db: SQLAlchemy) -> Any:
             reason,
         )
         error = ServiceUnavailable(description="The database is unavailable. Try again shortly.")
-        response = current_app.make_response(error)  # type: ignore[attr-defined]
+        response = current_app.make_response(error)
         response.headers["Retry-After"] = RETRY_AFTER
         return response
 

@@ -28,7 +28,7 @@ class Query(sa_orm.Query[Any]):
         # LegacyAPIWarning, as ``Query.get`` does.
         """
         entity = self.column_descriptions[0]["entity"]
-        value = self.session.get(entity, ident)
+        value = self.session.get(entity, ident)  # type: ignore[arg-type]
         if value is None:
             abort(404, description=description)
         return value
