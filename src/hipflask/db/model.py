@@ -162,7 +162,9 @@ def make_declarative_base(
         body = {
             key: value
             for key, value in model_class.__dict__.items()
-            if key not in ("__dict__", "__weakref__")
+            # NOTE: the new base is set up (and made a dataclass) afresh by SQLAlchemy.
+            if key
+            not in ("__dict__", "__weakref__", "__dataclass_fields__", "__dataclass_params__")
         }
         body["__fsa__"] = db
         model: type[Any] = types.new_class(
