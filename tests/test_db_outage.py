@@ -175,7 +175,7 @@ def test_server_down_answers_503_and_recovers_when_it_is_back(postgres_url: str)
     proxy = TcpProxy((url.host or "127.0.0.1", url.port or 5432))
     proxy.start()
     try:
-        app, db, Visit = make_app(url.set(port=proxy.port).render_as_string(hide_password=False))
+        app, _, _ = make_app(url.set(port=proxy.port).render_as_string(hide_password=False))
         client = app.test_client()
         assert client.get("/count").text == "0"  # a pooled connection through the proxy
         proxy.stop()

@@ -112,7 +112,7 @@ def test_a_request_that_never_touches_the_database_opens_no_connection(tmp_path:
 
 
 def test_outside_an_app_context_the_error_says_what_to_do() -> None:
-    app, db, Note = make("sqlite://")
+    _, db, Note = make("sqlite://")
     for attempt in (lambda: db.session.add(Note(text="x")), lambda: db.engine, db.create_all):
         with pytest.raises(RuntimeError, match=r"with app\.app_context\(\):"):
             attempt()

@@ -33,18 +33,21 @@ def test_commits_send_the_changes(database_url: str) -> None:
     def after(sender: Any, changes: list[Any]) -> None:
         received.append(("after", sender, [(m, op) for m, op in changes]))
 
-    with before_models_committed.connected_to(before), models_committed.connected_to(after):
-        with app.app_context():
-            doc = Doc(title="draft")
-            db.session.add(doc)
-            db.session.commit()
-            doc.title = "final"
-            db.session.commit()
-            db.session.delete(doc)
-            db.session.rollback()  # a rolled-back change is never reported
-            db.session.commit()
-            db.session.delete(doc)
-            db.session.commit()
+    with (
+        before_models_committed.connected_to(before),
+        models_committed.connected_to(after),
+        app.app_context(),
+    ):
+        doc = Doc(title="draft")
+        db.session.add(doc)
+        db.session.commit()
+        doc.title = "final"
+        db.session.commit()
+        db.session.delete(doc)
+        db.session.rollback()  # a rolled-back change is never reported
+        db.session.commit()
+        db.session.delete(doc)
+        db.session.commit()
     assert received == [
         ("before", app, [(doc, "insert")]),
         ("after", app, [(doc, "insert")]),
@@ -58,8 +61,10 @@ def test_commits_send_the_changes(database_url: str) -> None:
 def test_no_signal_when_tracking_is_off(tmp_path: Any) -> None:
     app, db, Doc = make(f"sqlite:///{tmp_path / 't.db'}", track=False)
     received: list[Any] = []
-    with models_committed.connected_to(lambda sender, changes: received.append(changes)):
-        with app.app_context():
-            db.session.add(Doc(title="x"))
-            db.session.commit()
+    with (
+        models_committed.connected_to(lambda sender, changes: received.append(changes)),
+        app.app_context(),
+    ):
+        db.session.add(Doc(title="x"))
+        db.session.commit()
     assert received == []
