@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +27,9 @@ class Config(AlembicConfig):
 
     def __init__(self, *args: Any, template_directory: str | None = None, **kwargs: Any) -> None:
         self.template_directory = template_directory
+        # NOTE: Alembic's default is the sys.stdout of import time; the current one lets a
+        # test runner or contextlib.redirect_stdout capture what the commands print.
+        kwargs.setdefault("stdout", sys.stdout)
         super().__init__(*args, **kwargs)
 
     def get_template_directory(self) -> str:
