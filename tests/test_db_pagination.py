@@ -70,6 +70,8 @@ def test_page_and_per_page_from_the_query_string(site: Any) -> None:
         201,
         250,
     )
+    capped = app.test_client().get("/select?per_page=500").get_json()
+    assert capped["per_page"] == 100 and len(capped["ids"]) == 100
     legacy = app.test_client().get("/legacy?page=2&per_page=500").get_json()
     assert legacy["per_page"] == 50  # max_per_page caps it
     assert legacy["ids"] == list(range(51, 101))
