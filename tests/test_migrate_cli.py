@@ -229,3 +229,33 @@ def test_list_templates_names_the_shipped_ones(tmp_path: Path, monkeypatch: Any)
     assert "hipflask " in result.stdout or "hipflask -" in result.stdout
     assert "hipflask-multidb" in result.stdout
     assert "db" in project.subprocess("--help").stdout
+
+
+def test_revisions_branches_and_merge(project: Project) -> None:
+    app = project.app()
+    assert project.cli(app, "db", "init").exit_code == 0
+    run = project.cli
+    assert run(app, "db", "revision", "-m", "empty", "--rev-id", "r1").exit_code == 0
+    empty = (project.migrations / "versions" / "r1_empty.py").read_text()
+    assert "def upgrade():\n    pass" in empty
+    assert run(app, "db", "revision", "--autogenerate", "-m", "x").exit_code == 1  # r1 pending
+    assert run(app, "db", "upgrade").exit_code == 0
+    result = run(app, "db", "revision", "--autogenerate", "-m", "users", "--rev-id", "r2")
+    assert result.exit_code == 0, result.output
+    assert "op.create_table('user'" in (project.migrations / "versions" / "r2_users.py").read_text()
+    result = run(app, "db", "revision", "-m", "side", "--head", "r1", "--splice", "--rev-id", "r3")
+    assert result.exit_code == 0, result.output
+    heads = run(app, "db", "heads").output
+    assert "r2 (head)" in heads and "r3 (head)" in heads
+    branches = run(app, "db", "branches").output
+    assert branches.startswith("r1 (branchpoint)")
+    assert "-> r2 (head)" in branches and "-> r3 (head)" in branches
+    assert run(app, "db", "upgrade").exit_code == 1  # two heads: Alembic asks which
+    result = run(app, "db", "merge", "-m", "join", "--rev-id", "r4", "heads")
+    assert result.exit_code == 0, result.output
+    assert "r4 (head)" in run(app, "db", "heads").output
+    assert run(app, "db", "upgrade").exit_code == 0
+    assert "r4 (head)" in run(app, "db", "current").output
+    assert "user" in project.tables()
+    assert run(app, "db", "stamp", "--purge", "r1").exit_code == 0
+    assert "r1" in run(app, "db", "current").output
