@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -248,3 +250,18 @@ def test_repr_names_the_database(tmp_path: Path) -> None:
     assert repr(db) == "<SQLAlchemy>"
     with app.app_context():
         assert repr(db) == f"<SQLAlchemy sqlite:///{tmp_path / 'instance' / 'r.db'}>"
+
+
+def test_importing_the_extension_leaves_signals_off() -> None:
+    # hipflask.signals turns signal sending on for every app; only tracking needs it.
+    code = (
+        "import sys\nfrom hipflask.db import SQLAlchemy\nfrom hipflask import App\n"
+        "app = App('x'); app.config['SQLALCHEMY_DATABASE_URI'] = 'sqlite://'; SQLAlchemy(app)\n"
+        "print('hipflask.signals' in sys.modules)\n"
+        "from hipflask.db import models_committed\n"
+        "print('hipflask.signals' in sys.modules, models_committed.name)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.split() == ["False", "True", "models-committed"]

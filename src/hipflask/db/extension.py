@@ -13,7 +13,7 @@ import sqlalchemy.orm as sa_orm
 
 from hipflask import abort, current_app, has_app_context
 
-from . import record_queries, track_modifications
+from . import record_queries
 from .engines import engine_options_from_config, make_engine
 from .model import Model, make_declarative_base
 from .outage import make_outage_handler
@@ -110,6 +110,10 @@ class SQLAlchemy:
             for engine in engines.values():
                 record_queries.listen(engine)
         if app.config.setdefault("SQLALCHEMY_TRACK_MODIFICATIONS", False):
+            # NOTE: imported only here: importing hipflask.signals turns signal sending on
+            # for every app, a cost an app that does not track modifications should not pay.
+            from . import track_modifications
+
             track_modifications.listen(Session)
 
     # -- session, metadata, engines ----------------------------------------------------------
