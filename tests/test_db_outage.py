@@ -201,3 +201,25 @@ def test_other_database_errors_stay_500(tmp_path: Any) -> None:
         return "unreachable"
 
     assert app.test_client().get("/broken").status_code == 500
+
+
+def test_a_pooled_connection_killed_between_requests_is_replaced_silently(
+    postgres_url: str,
+) -> None:
+    app, db, _ = make_app(postgres_url)
+
+    @app.route("/pid")
+    def pid() -> str:
+        return str(db.session.scalar(sa.text("SELECT pg_backend_pid()")))
+
+    client = app.test_client()
+    first = int(client.get("/pid").text)
+    admin = sa.create_engine(postgres_url, poolclass=sa.pool.NullPool)
+    try:
+        with admin.connect() as connection:
+            connection.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": first})
+    finally:
+        admin.dispose()
+    response = client.get("/pid")  # pool_pre_ping notices the dead connection at checkout
+    assert response.status_code == 200
+    assert int(response.text) != first
