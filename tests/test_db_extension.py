@@ -168,14 +168,13 @@ def test_create_drop_and_reflect_per_bind(tmp_path: Path) -> None:
         with pytest.raises(sa.exc.UnboundExecutionError, match="'nope' is not in"):
             db.create_all(bind_key="nope")
 
-    reader = SQLAlchemy(
-        make_app(
-            tmp_path / "r",
-            SQLALCHEMY_DATABASE_URI="sqlite://",
-            SQLALCHEMY_BINDS={"logs": f"sqlite:///{tmp_path / 'logs.db'}"},
-        )
+    reader_app = make_app(
+        tmp_path / "r",
+        SQLALCHEMY_DATABASE_URI="sqlite://",
+        SQLALCHEMY_BINDS={"logs": f"sqlite:///{tmp_path / 'logs.db'}"},
     )
-    with next(iter(reader._app_engines)).app_context():
+    reader = SQLAlchemy(reader_app)
+    with reader_app.app_context():
         reader.reflect(bind_key="logs")
         assert list(reader.metadatas["logs"].tables) == ["log"]
 

@@ -91,7 +91,8 @@ def test_declarative_base_model_class_with_typed_columns(database_url: str) -> N
         def describe(self) -> str:
             return f"{type(self).__name__}!"
 
-    db = SQLAlchemy(make_app(database_url), model_class=Base)
+    app = make_app(database_url)
+    db = SQLAlchemy(app, model_class=Base)
 
     class BlogPost(db.Model):
         id: Mapped[int] = mapped_column(primary_key=True)
@@ -100,7 +101,6 @@ def test_declarative_base_model_class_with_typed_columns(database_url: str) -> N
 
     assert BlogPost.__tablename__ == "blog_post"
     assert issubclass(db.Model, DeclarativeBase)
-    app = next(iter(db._app_engines))
     with app.app_context():
         db.create_all()
         db.session.add(BlogPost(title="hello"))
@@ -114,7 +114,8 @@ def test_mapped_as_dataclass_model_class(database_url: str) -> None:
     class Base(MappedAsDataclass, DeclarativeBase):
         pass
 
-    db = SQLAlchemy(make_app(database_url), model_class=Base)
+    app = make_app(database_url)
+    db = SQLAlchemy(app, model_class=Base)
 
     class Book(db.Model):
         id: Mapped[int] = mapped_column(primary_key=True, init=False)
@@ -124,7 +125,6 @@ def test_mapped_as_dataclass_model_class(database_url: str) -> None:
     book = Book("Dune")  # a dataclass __init__: positional arguments, defaults
     assert (book.title, book.pages) == ("Dune", 100)
     assert repr(book).endswith("Book(id=None, title='Dune', pages=100)")  # dataclass repr
-    app = next(iter(db._app_engines))
     with app.app_context():
         db.create_all()
         db.session.add(book)

@@ -121,6 +121,7 @@ def test_iter_pages_edges_and_gaps(
     app, db, Row = site
     with app.app_context():
         per_page = -(-250 // pages)
-        page = db.paginate(db.select(Row).order_by(Row.id), page=current, per_page=per_page)
+        statement = db.select(Row).order_by(Row.id)
+        page = db.paginate(statement, page=current, per_page=per_page, max_per_page=None)
         assert page.pages == pages
         assert list(page.iter_pages()) == expected
