@@ -223,3 +223,25 @@ def test_a_pooled_connection_killed_between_requests_is_replaced_silently(
     response = client.get("/pid")  # pool_pre_ping notices the dead connection at checkout
     assert response.status_code == 200
     assert int(response.text) != first
+
+
+def test_an_exhausted_pool_answers_503(tmp_path: Any) -> None:
+    app = App(__name__)
+    app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{tmp_path / 'pool.db'}"
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+        "pool_size": 1,
+        "max_overflow": 0,
+        "pool_timeout": 0.2,
+    }
+    db = SQLAlchemy(app)
+
+    @app.route("/")
+    def index() -> str:
+        return str(db.session.scalar(sa.text("SELECT 1")))
+
+    with app.app_context():
+        engine = db.engine
+    with engine.connect():  # the only connection is taken
+        response = app.test_client().get("/")
+        assert response.status_code == 503
+    assert app.test_client().get("/").text == "1"

@@ -259,3 +259,19 @@ def test_revisions_branches_and_merge(project: Project) -> None:
     assert "user" in project.tables()
     assert run(app, "db", "stamp", "--purge", "r1").exit_code == 0
     assert "r1" in run(app, "db", "current").output
+
+
+def test_shell_and_commands_run_in_an_app_context(tmp_path: Path, monkeypatch: Any) -> None:
+    project = Project(tmp_path, f"sqlite:///{tmp_path / 's.db'}", monkeypatch)
+    result = subprocess.run(
+        [HIPFLASK, "--app", "app.py", "shell"],
+        input="db.create_all()\nprint('tables:', sorted(db.metadata.tables), User.query.all())\n",
+        cwd=tmp_path,
+        env=project.env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "tables: ['user'] []" in result.stdout
+    assert project.tables() == {"user"}
