@@ -249,6 +249,12 @@ def test_repr_names_the_database(tmp_path: Path) -> None:
     assert repr(db) == "<SQLAlchemy>"
     with app.app_context():
         assert repr(db) == f"<SQLAlchemy sqlite:///{tmp_path / 'instance' / 'r.db'}>"
+    binds = make_app(
+        tmp_path, SQLALCHEMY_DATABASE_URI="sqlite://", SQLALCHEMY_BINDS={"a": "sqlite://"}
+    )
+    SQLAlchemy(binds)
+    with binds.app_context():
+        assert repr(binds.extensions["sqlalchemy"]) == "<SQLAlchemy sqlite:// +1 binds>"
 
 
 def test_importing_the_extension_leaves_signals_off() -> None:

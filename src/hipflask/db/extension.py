@@ -77,8 +77,14 @@ class SQLAlchemy:
         if not has_app_context():
             return f"<{type(self).__name__}>"
         engines = self._app_engines.get(current_app._get_current_object(), {})  # type: ignore[attr-defined]
-        url = engines[None].url if None in engines else "nullpool"
-        return f"<{type(self).__name__} {url}>"
+        parts = [type(self).__name__]
+        default = engines.get(None)
+        if default is not None:
+            parts.append(str(default.url))
+        binds = len(engines) - (1 if default is not None else 0)
+        if binds:
+            parts.append(f"+{binds} binds")
+        return f"<{' '.join(parts)}>"
 
     def init_app(self, app: App) -> None:
         """Register on ``app``: create its engines and remove the session at context teardown.
