@@ -245,3 +245,39 @@ def test_an_exhausted_pool_answers_503(tmp_path: Any) -> None:
         response = app.test_client().get("/")
         assert response.status_code == 503
     assert app.test_client().get("/").text == "1"
+
+
+def test_a_host_that_never_answers_fails_at_the_connect_timeout(postgres_url: str) -> None:
+    silent = socket.socket()  # accepts TCP connections (backlog) but never speaks PostgreSQL
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(8)
+    url = sa.engine.make_url(postgres_url).set(port=silent.getsockname()[1])
+    try:
+        app = App(__name__)
+        app.config["SQLALCHEMY_DATABASE_URI"] = url.render_as_string(hide_password=False)
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"connect_timeout": 2}}
+        db = SQLAlchemy(app)
+
+        @app.route("/")
+        def index() -> str:
+            return str(db.session.scalar(sa.text("SELECT 1")))
+
+        assert app.test_client().get("/").status_code == 503
+    finally:
+        silent.close()
+
+
+@pytest.mark.parametrize("backend", ["postgres", "mariadb"])
+def test_server_engines_get_a_default_connect_timeout(
+    backend: str, request: pytest.FixtureRequest
+) -> None:
+    app = App(__name__)
+    app.config["SQLALCHEMY_DATABASE_URI"] = request.getfixturevalue(f"{backend}_url")
+    db = SQLAlchemy(app)
+    seen: list[dict[str, Any]] = []
+    with app.app_context():
+        engine = db.engine
+        sa.event.listen(engine, "do_connect", lambda d, r, args, params: seen.append(params))
+        with engine.connect() as connection:
+            assert connection.execute(sa.text("SELECT 1")).scalar() == 1
+    assert seen[0]["connect_timeout"] == 10

@@ -4,6 +4,9 @@ Defaults (each only when the option or setting is not given):
 
 - every server database: ``pool_pre_ping=True``, so a connection the server closed (restart,
   idle timeout, ``pg_terminate_backend``) is replaced at checkout instead of failing a request;
+- PostgreSQL (psycopg, psycopg2) and MySQL/MariaDB (PyMySQL, mysqlclient): a 10 s
+  ``connect_timeout``, so an unreachable host fails requests quickly (503) instead of letting
+  them hang for the system's TCP timeout;
 - MySQL/MariaDB: ``pool_recycle=7200`` and ``charset=utf8mb4``, as Flask-SQLAlchemy;
 - SQLite files: a relative path lives in the instance folder (created); every new connection
   runs ``SQLALCHEMY_SQLITE_PRAGMAS``, by default ``journal_mode=WAL`` (readers do not block the
@@ -29,6 +32,18 @@ if TYPE_CHECKING:
 __all__ = ["DEFAULT_SQLITE_PRAGMAS", "engine_options_from_config", "make_engine"]
 
 DEFAULT_SQLITE_PRAGMAS: dict[str, object] = {"journal_mode": "WAL", "busy_timeout": 5000}
+
+CONNECT_TIMEOUT = 10
+_TIMEOUT_DRIVERS = {
+    "postgresql",
+    "postgresql+psycopg",
+    "postgresql+psycopg2",
+    "mysql",
+    "mysql+pymysql",
+    "mysql+mysqldb",
+    "mariadb+pymysql",
+    "mariadb+mysqldb",
+}
 
 _PRAGMA_NAME = re.compile(r"[A-Za-z_]+\Z")
 _PRAGMA_VALUE = re.compile(r"[A-Za-z0-9_\-]+\Z")
@@ -74,6 +89,9 @@ def make_engine(app: App, options: dict[str, Any]) -> sa.engine.Engine:
         url, pragmas = _sqlite_defaults(app, url, options)
     else:
         options.setdefault("pool_pre_ping", True)
+        if url.drivername in _TIMEOUT_DRIVERS and "connect_timeout" not in url.query:
+            connect_args = options.setdefault("connect_args", {})
+            connect_args.setdefault("connect_timeout", CONNECT_TIMEOUT)
         if url.drivername.startswith(("mysql", "mariadb")):
             options.setdefault("pool_recycle", 7200)
             if "charset" not in url.query:
