@@ -10,10 +10,9 @@ from hipflask import App
 from hipflask.db import Pagination, SQLAlchemy
 
 
-@pytest.fixture
-def site(database_url: str) -> tuple[App, SQLAlchemy, Any]:
+def make_site(url: str) -> tuple[App, SQLAlchemy, Any]:
     app = App(__name__)
-    app.config["SQLALCHEMY_DATABASE_URI"] = database_url
+    app.config["SQLALCHEMY_DATABASE_URI"] = url
     db = SQLAlchemy(app)
 
     class Row(db.Model):
@@ -33,6 +32,17 @@ def site(database_url: str) -> tuple[App, SQLAlchemy, Any]:
         return describe(Row.query.order_by(Row.id).paginate(max_per_page=50))
 
     return app, db, Row
+
+
+@pytest.fixture
+def site(database_url: str) -> tuple[App, SQLAlchemy, Any]:
+    return make_site(database_url)
+
+
+@pytest.fixture(scope="module")
+def sqlite_site() -> tuple[App, SQLAlchemy, Any]:
+    """One in-memory site for the page-number arithmetic, which no backend changes."""
+    return make_site("sqlite://")
 
 
 def describe(page: Pagination) -> dict[str, Any]:
@@ -116,9 +126,9 @@ def test_prev_and_next_pages(site: Any) -> None:
     ],
 )
 def test_iter_pages_edges_and_gaps(
-    site: Any, current: int, pages: int, expected: list[int | None]
+    sqlite_site: Any, current: int, pages: int, expected: list[int | None]
 ) -> None:
-    app, db, Row = site
+    app, db, Row = sqlite_site
     with app.app_context():
         per_page = -(-250 // pages)
         statement = db.select(Row).order_by(Row.id)
