@@ -275,3 +275,31 @@ def test_shell_and_commands_run_in_an_app_context(tmp_path: Path, monkeypatch: A
     assert result.returncode == 0, result.stderr
     assert "tables: ['user'] []" in result.stdout
     assert project.tables() == {"user"}
+
+
+def test_column_changes_use_batch_mode_and_work_on_sqlite(project: Project) -> None:
+    project.write(
+        APP_SOURCE + "    bio = db.Column(db.String(20))\n    age = db.Column(db.Integer)\n"
+    )
+    app = project.app()
+    assert project.cli(app, "db", "init").exit_code == 0
+    assert project.cli(app, "db", "migrate", "-m", "start").exit_code == 0
+    assert project.cli(app, "db", "upgrade").exit_code == 0
+    project.write(APP_SOURCE + "    bio = db.Column(db.String(200))\n")  # wider bio, no age
+    app = project.app()
+    result = project.cli(app, "db", "migrate", "-m", "change columns", "--rev-id", "c2")
+    assert result.exit_code == 0, result.output
+    source = (project.migrations / "versions" / "c2_change_columns.py").read_text()
+    assert "with op.batch_alter_table('user', schema=None) as batch_op:" in source
+    assert "batch_op.drop_column('age')" in source
+    assert "type_=sa.String(length=200)" in source  # compare_type saw the type change
+    result = project.cli(app, "db", "upgrade")
+    assert result.exit_code == 0, result.output
+    engine = sa.create_engine(project.url, poolclass=sa.pool.NullPool)
+    try:
+        columns = {c["name"]: c["type"] for c in sa.inspect(engine).get_columns("user")}
+    finally:
+        engine.dispose()
+    assert set(columns) == {"id", "username", "bio"}
+    assert columns["bio"].length == 200
+    assert project.cli(app, "db", "downgrade").exit_code == 0
