@@ -93,3 +93,90 @@ def count_matches(monkeypatch: pytest.MonkeyPatch) -> CountMatches:
         return counter
 
     return install
+
+
+# -- SQL databases (hipflask.db, hipflask.migrate) ------------------------------------------------
+
+POSTGRES_URL = os.environ.get(
+    "HIPFLASK_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+MARIADB_URL = os.environ.get(
+    "HIPFLASK_TEST_MARIADB_URL", "mysql+pymysql://root@127.0.0.1:3306/test"
+)
+
+
+def _unreachable(name: str, url: str, exc: Exception, variable: str) -> None:
+    message = f"{name} is unreachable at {url} ({str(exc).strip().splitlines()[0]})"
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"{message}; CI=true requires it.")
+    pytest.skip(f"{message}; start the server or set {variable}.")
+
+
+def _server_engine(name: str, url: str, variable: str, **options: Any) -> Any:
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool, **options)
+    try:
+        with engine.connect() as connection:
+            connection.execute(sa.text("SELECT 1"))
+    except sa.exc.SQLAlchemyError as exc:
+        engine.dispose()
+        _unreachable(name, url, exc, variable)
+    return engine
+
+
+def unique_name(prefix: str = "hf") -> str:
+    """Return a database or schema name no concurrent test run uses."""
+    import uuid
+
+    return f"{prefix}_{uuid.uuid4().hex[:16]}"
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """Yield a PostgreSQL URL whose ``search_path`` is a new schema, dropped after the test.
+
+    Skips when the server is unreachable, except with ``CI=true`` (then it fails).
+    """
+    import sqlalchemy as sa
+
+    engine = _server_engine(
+        "PostgreSQL", POSTGRES_URL, "HIPFLASK_TEST_POSTGRES_URL", isolation_level="AUTOCOMMIT"
+    )
+    schema = unique_name()
+    with engine.connect() as connection:
+        connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    url = sa.engine.make_url(POSTGRES_URL).update_query_dict({"options": f"-csearch_path={schema}"})
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with engine.connect() as connection:
+            connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        engine.dispose()
+
+
+@pytest.fixture
+def mariadb_url() -> Iterator[str]:
+    """Yield a MariaDB URL of a new database, dropped after the test (skips when unreachable)."""
+    import sqlalchemy as sa
+
+    engine = _server_engine("MariaDB", MARIADB_URL, "HIPFLASK_TEST_MARIADB_URL")
+    name = unique_name()
+    with engine.connect() as connection:
+        connection.execute(sa.text(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4"))
+    url = sa.engine.make_url(MARIADB_URL).set(database=name)
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with engine.connect() as connection:
+            connection.execute(sa.text(f"DROP DATABASE IF EXISTS `{name}`"))
+        engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgres", "mariadb"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Each SQL backend in turn: a SQLite file, a PostgreSQL schema, a MariaDB database."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'test.db'}"
+    url: str = request.getfixturevalue(f"{request.param}_url")
+    return url

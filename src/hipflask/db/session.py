@@ -1,0 +1,82 @@
+"""The ORM session class (it picks each model's engine by bind key) and its app-context scope."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+import sqlalchemy.exc as sa_exc
+import sqlalchemy.orm as sa_orm
+
+from hipflask import g, has_app_context
+
+if TYPE_CHECKING:
+    from .extension import SQLAlchemy
+
+__all__ = ["NO_APP_CONTEXT", "Session", "app_context_scope"]
+
+NO_APP_CONTEXT = (
+    "{what} needs an application context. Inside a request or a 'hipflask' command there is "
+    "one; elsewhere (a script, a test, a worker) run the code inside 'with app.app_context():'."
+)
+
+
+def app_context_scope() -> int:
+    """Return the identity of the current app context: ``db.session`` keeps one session per context.
+
+    # NOTE: hipflask has no public proxy to the app context object itself; ``g`` is created
+    # once per app context and lives exactly as long, so its identity stands in for it.
+    """
+    if not has_app_context():
+        raise RuntimeError(NO_APP_CONTEXT.format(what="db.session"))
+    return id(g._get_current_object())
+
+
+class Session(sa_orm.Session):
+    """A session that sends each model's queries to the engine of its ``__bind_key__``."""
+
+    def __init__(self, db: SQLAlchemy, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._db = db
+        self._model_changes: dict[object, tuple[Any, str]] = {}
+
+    def get_bind(
+        self,
+        mapper: Any = None,
+        clause: Any = None,
+        bind: Any = None,
+        **kwargs: Any,
+    ) -> Any:
+        """Return the engine for a mapper or statement: its table's bind key, else the default."""
+        if bind is not None:
+            return bind
+        engines = self._db.engines
+        if mapper is not None:
+            try:
+                mapped = sa.inspect(mapper)
+            except sa_exc.NoInspectionAvailable as exc:
+                if isinstance(mapper, type):
+                    raise sa_orm.exc.UnmappedClassError(mapper) from exc
+                raise
+            engine = _table_engine(getattr(mapped, "local_table", None), engines)
+            if engine is not None:
+                return engine
+        if clause is not None:
+            table = clause if isinstance(clause, sa.Table) else None
+            if table is None and isinstance(clause, sa.sql.expression.UpdateBase):
+                table = clause.table if isinstance(clause.table, sa.Table) else None
+            engine = _table_engine(table, engines)
+            if engine is not None:
+                return engine
+        if None in engines:
+            return engines[None]
+        return super().get_bind(mapper=mapper, clause=clause, bind=bind, **kwargs)
+
+
+def _table_engine(table: Any, engines: dict[str | None, sa.engine.Engine]) -> Any:
+    if not isinstance(table, sa.Table) or "bind_key" not in table.metadata.info:
+        return None
+    key = table.metadata.info["bind_key"]
+    if key not in engines:
+        raise sa_exc.UnboundExecutionError(f"Bind key '{key}' is not in 'SQLALCHEMY_BINDS' config.")
+    return engines[key]
