@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -227,7 +226,7 @@ class Site:
 
     @contextmanager
     def worker(self, name: str, *args: str) -> Iterator[subprocess.Popen[bytes]]:
-        """Run ``hipflask worker`` in the site's folder until the block ends (SIGTERM, then KILL)."""
+        """Run ``hipflask worker`` in the site's folder until the block ends (TERM, then KILL)."""
         environ = {k: v for k, v in os.environ.items() if not k.startswith("HIPFLASK_")}
         environ |= self.env
         environ["PYTHONPATH"] = os.pathsep.join([SOURCE_ROOT, str(self.folder)])
@@ -329,8 +328,13 @@ def test_a_thousand_tasks_through_two_workers(
         rows = site.rows()
     keys = [key for key, _ in rows]
     per_worker = {worker.pid: sum(1 for _, pid in rows if pid == worker.pid) for worker in workers}
-    figures = {"broker": broker.kind, "distinct": len(set(keys)), "rows": len(keys),
-               "duplicates": len(keys) - len(set(keys)), "per_worker": list(per_worker.values())}  # fmt: skip
+    figures = {
+        "broker": broker.kind,
+        "distinct": len(set(keys)),
+        "rows": len(keys),
+        "duplicates": len(keys) - len(set(keys)),
+        "per_worker": list(per_worker.values()),
+    }
     record_property("figures", figures)
     print(f"\n1,000 tasks: {figures}")
     assert set(keys) == expected  # none lost
