@@ -173,7 +173,7 @@ def test_defaults_put_the_embedded_broker_in_the_instance_folder(tmp_path: Path)
     app = App(__name__, instance_path=str(tmp_path / "instance"))
     conf = Tasks(app).celery.conf
     instance = tmp_path / "instance"
-    assert conf.broker_url == f"sqla+sqlite:///{instance}/celery-broker.sqlite"
+    assert conf.broker_url == f"hipflask+sqlite:///{instance}/celery-broker.sqlite"
     assert conf.result_backend == f"db+sqlite:///{instance}/celery-results.sqlite"
     assert conf.beat_schedule_filename == f"{instance}/celery-beat-schedule"
     assert conf.task_acks_late is True

@@ -63,8 +63,11 @@ class AppTask(Task):  # type: ignore[misc]
 def create_celery(app: App, declared: Iterable[tuple[Callable[..., Any], dict[str, Any]]]) -> Any:
     """Return a Celery app configured from ``app.config`` with the ``declared`` tasks on it."""
     task_cls = type("AppTask", (AppTask,), {"hipflask_app": app, "abstract": True})
+    config = celery_config(app)
+    if str(config["broker_url"]).startswith("hipflask+"):
+        from . import transport  # noqa: F401  (registers the "hipflask+" URL prefix)
     celery = Celery(app.import_name, task_cls=task_cls, set_as_current=False)
-    celery.config_from_object(celery_config(app))
+    celery.config_from_object(config)
     for func, options in declared:
         register(celery, func, options)
     return celery

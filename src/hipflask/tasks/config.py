@@ -29,7 +29,8 @@ DEFAULTS: dict[str, Any] = {
     "worker_hijack_root_logger": False,
 }
 
-SQLITE_BROKER = "sqla+sqlite:///"
+#: The embedded broker: hipflask's leased variant of kombu's SQLAlchemy transport, on SQLite.
+SQLITE_BROKER = "hipflask+sqlite:///"
 
 
 def celery_config(app: App) -> dict[str, Any]:
@@ -53,16 +54,17 @@ def celery_config(app: App) -> dict[str, Any]:
     if not isinstance(explicit, dict):
         raise TypeError(f"CELERY must be a dict of Celery settings, not {type(explicit).__name__}.")
     config.update(explicit)
-    if str(config["broker_url"]).startswith(SQLITE_BROKER):
-        _embedded_defaults(config, explicit)
+    if str(config["broker_url"]).startswith((SQLITE_BROKER, "sqla+sqlite:///")):
+        _embedded_defaults(config)
     return config
 
 
-def _embedded_defaults(config: dict[str, Any], explicit: dict[str, Any]) -> None:
+def _embedded_defaults(config: dict[str, Any]) -> None:
     """Fit the SQLite broker: one worker process with threads, patient with the file's lock."""
     config.setdefault("worker_pool", "threads")
     config.setdefault("worker_concurrency", 4)
-    if "broker_transport_options" not in explicit:
-        # NOTE: the web processes and the worker write the one file; SQLite's 5 s default wait
-        # for its lock is too short when a worker drains a burst of tasks.
-        config["broker_transport_options"] = {"connect_args": {"timeout": 30}}
+    options = dict(config.get("broker_transport_options") or {})
+    # NOTE: the web processes and the worker write the one file; SQLite's 5 s default wait
+    # for its lock is too short when a worker drains a burst of tasks.
+    options.setdefault("connect_args", {"timeout": 30})
+    config["broker_transport_options"] = options
