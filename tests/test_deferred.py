@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -90,3 +92,50 @@ def test_error_is_logged_with_traceback_and_others_still_run(
 def test_outside_a_request_raises(app: App) -> None:
     with app.app_context(), pytest.raises(RuntimeError, match="during a request"):
         after_this_response(lambda: None)
+
+
+SERVER_APP = """
+import os
+import time
+
+from hipflask import App, after_this_response
+
+app = App(__name__)
+app.config["SECRET_KEY"] = "s" * 32
+FOLDER = os.environ["DEFERRED_FOLDER"]
+
+
+def finish():
+    deadline = time.monotonic() + 20
+    while not os.path.exists(os.path.join(FOLDER, "flag")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    with open(os.path.join(FOLDER, "done"), "w") as file:
+        file.write(str(os.getpid()))
+
+
+@app.route("/")
+def index():
+    return "ok"
+
+
+@app.route("/slow-after")
+def slow_after():
+    after_this_response(finish)
+    return "answered"
+"""
+
+
+@pytest.mark.server
+def test_client_has_the_response_while_the_function_still_runs(tmp_path: Path) -> None:
+    from .test_gunicorn import gunicorn, request
+
+    env = {"DEFERRED_FOLDER": str(tmp_path)}
+    with gunicorn(tmp_path, "gunicorn_app:app", source=SERVER_APP, env=env) as port:
+        status, body, _ = request(port, "/slow-after")
+        assert (status, body) == (200, b"answered")
+        assert not (tmp_path / "done").exists()  # still waiting for the flag
+        (tmp_path / "flag").touch()
+        deadline = time.monotonic() + 20
+        while not (tmp_path / "done").exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert (tmp_path / "done").exists()

@@ -224,18 +224,21 @@ class Site:
                 raise AssertionError(f"timed out waiting for {what}; rows: {len(self.rows())}")
             time.sleep(0.2)
 
-    @contextmanager
-    def worker(self, name: str, *args: str) -> Iterator[subprocess.Popen[bytes]]:
+    def worker(self, name: str, *args: str) -> Any:
         """Run ``hipflask worker`` in the site's folder until the block ends (TERM, then KILL)."""
+        return self.command(name, b" ready.", "worker",
+            "--hostname", f"{name}-{uuid.uuid4().hex[:8]}@%h", "-c", "2",
+            "--without-gossip", "--without-mingle", "--without-heartbeat", *args,
+        )  # fmt: skip
+
+    @contextmanager
+    def command(self, name: str, ready: bytes, *args: str) -> Iterator[subprocess.Popen[bytes]]:
+        """Run ``hipflask ARGS`` in the site's folder until ``ready`` is logged."""
         environ = {k: v for k, v in os.environ.items() if not k.startswith("HIPFLASK_")}
         environ |= self.env
         environ["PYTHONPATH"] = os.pathsep.join([SOURCE_ROOT, str(self.folder)])
         log = self.folder / f"{name}.log"
-        command = [
-            sys.executable, "-m", "hipflask", "--app", "gunicorn_app", "worker",
-            "--hostname", f"{name}-{uuid.uuid4().hex[:8]}@%h", "-c", "2",
-            "--without-gossip", "--without-mingle", "--without-heartbeat", *args,
-        ]  # fmt: skip
+        command = [sys.executable, "-m", "hipflask", "--app", "gunicorn_app", *args]
         with open(log, "wb") as out:
             process = subprocess.Popen(
                 command, cwd=self.folder, env=environ, stdout=out, stderr=subprocess.STDOUT,
@@ -243,8 +246,8 @@ class Site:
             )  # fmt: skip
         try:
             self.wait_for(
-                lambda: b" ready." in log.read_bytes() or process.poll() is not None,
-                f"worker {name} to start",
+                lambda: ready in log.read_bytes() or process.poll() is not None,
+                f"{name} to start",
                 timeout=60,
             )
             assert process.poll() is None, log.read_text()
@@ -345,3 +348,11 @@ def test_a_thousand_tasks_through_two_workers(
         broker_db = sqlite3.connect(tmp_path / "instance" / "celery-broker.sqlite")
         assert broker_db.execute("SELECT COUNT(*) FROM kombu_message").fetchone() == (0,)
         broker_db.close()
+
+
+def test_beat_sends_the_configured_periodic_task(tmp_path: Path) -> None:
+    schedule = {"tick": {"task": "gunicorn_app.record", "schedule": 0.5, "args": ["tick"]}}
+    site = Site(tmp_path, {"beat_schedule": schedule})
+    with site.worker("worker"), site.command("beat", b"beat: Starting", "beat"):
+        site.wait_for(lambda: [key for key, _ in site.rows()].count("tick") >= 2, "two ticks", 60)
+    assert list((tmp_path / "instance").glob("celery-beat-schedule*"))  # shelve picks the suffix
