@@ -73,9 +73,20 @@ def wait_for_flag(key, flag):
     return record(key)
 
 
+@tasks.task(bind=True, autoretry_for=(LookupError,), max_retries=2, default_retry_delay=0)
+def doomed(self, key):
+    record(f"{key}-try-{self.request.retries}")
+    raise LookupError(f"no such thing as {key}")
+
+
 @app.route("/")
 def index():
     return "ok"
+
+
+@app.route("/enqueue-doomed/<key>")
+def enqueue_doomed(key):
+    return {"id": doomed.delay(key).id}
 
 
 @app.route("/enqueue/<key>")
@@ -282,6 +293,22 @@ def test_task_enqueued_by_gunicorn_runs_on_a_worker(broker: Broker, tmp_path: Pa
             lambda: get_json(port, f"/result/{task_id}")["state"] == "SUCCESS", "the result"
         )
         assert get_json(port, f"/result/{task_id}")["result"] == "recorded first"
+
+
+def test_failing_task_is_retried_logged_then_recorded_failed(
+    broker: Broker, tmp_path: Path
+) -> None:
+    with served(tmp_path, broker.celery) as (site, port), site.worker("one"):
+        task_id = get_json(port, "/enqueue-doomed/gone")["id"]
+        site.wait_for(
+            lambda: get_json(port, f"/result/{task_id}")["state"] == "FAILURE", "the failure"
+        )
+        assert sorted(key for key, _ in site.rows()) == [f"gone-try-{n}" for n in range(3)]
+        log = site.log("one")
+    assert log.count("will retry: LookupError('no such thing as gone')") == 2
+    failed = log.split("failed: LookupError('no such thing as gone')", 1)[1]
+    assert "Traceback (most recent call last)" in failed
+    assert 'raise LookupError(f"no such thing as {key}")' in failed
 
 
 def test_worker_killed_mid_task_leaves_it_to_the_next(broker: Broker, tmp_path: Path) -> None:
