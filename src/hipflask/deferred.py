@@ -26,6 +26,9 @@ def after_this_response(func: F) -> F:
     read what it needs from ``request`` beforehand). Its errors are logged with their traceback
     on ``app.logger`` and never reach the client, who already has the answer. Works with streamed
     bodies (it runs after the last chunk) and with the test client (when the body is read).
+
+    # NOTE: it rides on the response object the view returned; an ``after_request`` hook that
+    # returns a different Response object must carry ``call_on_close`` functions over.
     """
     app = _current_app()
 

@@ -28,7 +28,7 @@ def _celery_argv(command: str, args: tuple[str, ...]) -> list[str]:
 @click.argument("celery_args", nargs=-1, type=click.UNPROCESSED)
 @with_appcontext
 def worker_command(celery_args: tuple[str, ...]) -> None:
-    """Run a Celery worker for the app (Celery's options: -c N, --pool, -l, -Q, --help).
+    """Run a Celery worker for the app; Celery's options pass through (-c, -P, -l, -Q, --help).
 
     SIGTERM stops it gracefully: it finishes the running tasks, then exits.
     """
@@ -40,6 +40,6 @@ def worker_command(celery_args: tuple[str, ...]) -> None:
 @click.argument("celery_args", nargs=-1, type=click.UNPROCESSED)
 @with_appcontext
 def beat_command(celery_args: tuple[str, ...]) -> None:
-    """Send the periodic tasks of ``CELERY["beat_schedule"]`` when due (Celery's options)."""
+    """Send the periodic tasks of the beat_schedule setting when due (Celery's options)."""
     celery = current_app.extensions["tasks"].celery
     celery.start(_celery_argv("beat", celery_args))
