@@ -106,6 +106,13 @@ def enqueue_wait(key):
     return {"id": wait_for_flag.delay(key, os.environ["TASKS_FLAG"]).id}
 
 
+@app.route("/enqueue-waits/<int:count>")
+def enqueue_waits(count):
+    for number in range(count):
+        wait_for_flag.delay(f"wait-{number}", os.environ["TASKS_FLAG"])
+    return {"sent": count}
+
+
 @app.route("/result/<task_id>")
 def result(task_id):
     found = tasks.result(task_id)
@@ -344,6 +351,23 @@ def test_sigterm_lets_the_running_task_finish(broker: Broker, tmp_path: Path) ->
         site.flag.touch()
         assert worker.wait(60) == 0, site.log("graceful")
         assert site.rows() == [("finished", worker.pid)]
+
+
+def test_prefetched_tasks_survive_a_graceful_restart(broker: Broker, tmp_path: Path) -> None:
+    """Two tasks running, four more taken in advance: after SIGTERM each runs exactly once."""
+    with served(tmp_path, broker.celery) as (site, port):
+        with site.worker("old") as old:
+            assert get_json(port, "/enqueue-waits/6")["sent"] == 6
+            site.wait_for(lambda: started(site).count(old.pid) == 2, "both threads busy")
+            old.send_signal(signal.SIGTERM)
+            time.sleep(1)
+            site.flag.touch()
+            assert old.wait(60) == 0, site.log("old")
+        with site.worker("new"):
+            site.wait_for(lambda: len(site.rows()) >= 6, "the six tasks", 60)
+            time.sleep(1)  # a duplicate, if any, would land now
+        keys = sorted(key for key, _ in site.rows())
+    assert keys == [f"wait-{number}" for number in range(6)]
 
 
 def test_a_thousand_tasks_through_two_workers(
