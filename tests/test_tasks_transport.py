@@ -76,7 +76,7 @@ def test_requeue_and_reject(url: str, tmp_path: Path) -> None:
 def test_an_expired_lease_goes_to_the_next_consumer(url: str, tmp_path: Path) -> None:
     crashed = connect(url, visibility_timeout=0.5)  # takes the message, then never answers
     assert crashed.SimpleQueue("jobs").get(timeout=5).payload == {"n": 1}
-    with connect(url, visibility_timeout=0.5) as rescuer:
+    with connect(url, visibility_timeout=0.5, polling_interval=0.1) as rescuer:
         queue = rescuer.SimpleQueue("jobs")
         with pytest.raises(queue.Empty):
             queue.get(timeout=0.1)  # still leased

@@ -26,6 +26,8 @@ from sqlalchemy import delete, or_, text, update
 #: The URL prefix of this transport (``hipflask+sqlite:///...``).
 ALIAS = "hipflask"
 DEFAULT_VISIBILITY_TIMEOUT = 3600.0
+#: Transport options read by the transport itself rather than by SQLAlchemy's create_engine.
+TRANSPORT_OPTIONS = ("visibility_timeout", "polling_interval")
 
 
 class Channel(kombu_sqlalchemy.Channel):
@@ -41,13 +43,14 @@ class Channel(kombu_sqlalchemy.Channel):
         super().__init__(connection, **kwargs)
 
     def _engine_from_config(self) -> Any:
+        """Create the engine from the transport options that are not the transport's own."""
+        # NOTE: kombu passes every option it does not know to create_engine, which refuses them.
         options = self.connection.client.transport_options
-        saved = options.pop("visibility_timeout", None)
+        saved = {name: options.pop(name) for name in TRANSPORT_OPTIONS if name in options}
         try:
             return super()._engine_from_config()
         finally:
-            if saved is not None:
-                options["visibility_timeout"] = saved
+            options.update(saved)
 
     def _get(self, queue: str, timeout: float | None = None) -> Any:
         """Take the oldest visible message, or one whose lease expired, and lease it."""
