@@ -18,6 +18,7 @@ FLASK_NAMES = [
 BATTERIES = [
     "hipflask.forms", "hipflask.csrf", "hipflask.security", "hipflask.auth", "hipflask.db",
     "wtforms", "sqlalchemy", "jinja2", "hipflask.migrate", "alembic",
+    "wtforms", "sqlalchemy", "jinja2", "celery", "kombu", "hipflask.tasks", "hipflask.health",
 ]  # fmt: skip
 HEAVY = [*BATTERIES, "blinker", "click", "itsdangerous"]
 

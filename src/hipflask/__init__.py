@@ -23,6 +23,7 @@ from .ctx import (
     session,
     stream_with_context,
 )
+from .deferred import after_this_response
 from .exceptions import abort
 from .json import jsonify
 from .request import Request
@@ -94,6 +95,7 @@ __all__ = [
     "TemplateNotFound",
     "abort",
     "after_this_request",
+    "after_this_response",
     "appcontext_popped",
     "appcontext_pushed",
     "appcontext_tearing_down",
