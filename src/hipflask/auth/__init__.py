@@ -1,0 +1,65 @@
+"""Authentication with Flask-Login's API: port with ``flask_login`` -> ``hipflask.auth``.
+
+See docs/auth.md for the pattern, the security model, and what differs from Flask-Login.
+"""
+
+from __future__ import annotations
+
+from .decorators import EXEMPT_METHODS, fresh_login_required, login_required
+from .login import (
+    confirm_login,
+    current_user,
+    login_fresh,
+    login_remembered,
+    login_user,
+    logout_user,
+    user_proxy,
+)
+from .manager import LoginManager
+from .mixins import AnonymousUserMixin, UserMixin
+from .signals import (
+    session_protected,
+    user_accessed,
+    user_loaded_from_cookie,
+    user_loaded_from_request,
+    user_logged_in,
+    user_logged_out,
+    user_login_confirmed,
+    user_needs_refresh,
+    user_unauthorized,
+)
+from .testing import FlaskLoginClient
+from .throttle import LoginThrottle, LoginThrottled
+from .urls import is_safe_redirect_url, login_url, make_next_param, safe_next_url
+
+__all__ = [
+    "EXEMPT_METHODS",
+    "AnonymousUserMixin",
+    "FlaskLoginClient",
+    "LoginManager",
+    "LoginThrottle",
+    "LoginThrottled",
+    "UserMixin",
+    "confirm_login",
+    "current_user",
+    "fresh_login_required",
+    "is_safe_redirect_url",
+    "login_fresh",
+    "login_remembered",
+    "login_required",
+    "login_url",
+    "login_user",
+    "logout_user",
+    "make_next_param",
+    "safe_next_url",
+    "session_protected",
+    "user_accessed",
+    "user_loaded_from_cookie",
+    "user_loaded_from_request",
+    "user_logged_in",
+    "user_logged_out",
+    "user_login_confirmed",
+    "user_needs_refresh",
+    "user_proxy",
+    "user_unauthorized",
+]
