@@ -322,9 +322,7 @@ class LoginManager:
         # SECURITY: Secure on every HTTPS request, so the token never travels in clear text.
         secure = bool(setting("REMEMBER_COOKIE_SECURE")) or request.is_secure
         httponly = bool(setting("REMEMBER_COOKIE_HTTPONLY"))
-        samesite = config.get(
-            "REMEMBER_COOKIE_SAMESITE", DEFAULT_SETTINGS["REMEMBER_COOKIE_SAMESITE"]
-        )
+        samesite = setting("REMEMBER_COOKIE_SAMESITE")
         if operation[0] == "set":
             expires = datetime.fromtimestamp(operation[2], UTC)
             max_age = max(0, int(operation[2] - datetime.now(UTC).timestamp()))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
-from .. import request, url_for
+from .. import current_app, request, url_for
 
 __all__ = ["is_safe_redirect_url", "login_url", "make_next_param", "safe_next_url"]
 
@@ -65,7 +65,5 @@ def login_url(login_view: str, next_url: str | None = None, next_field: str = "n
     parts = urlsplit(base)
     query = parse_qs(parts.query, keep_blank_values=True)
     query[next_field] = [make_next_param(base, next_url)]
-    from .. import current_app
-
-    netloc = current_app.config.get("FORCE_HOST_FOR_REDIRECTS") or parts.netloc
+    netloc = str(current_app.config.get("FORCE_HOST_FOR_REDIRECTS") or parts.netloc)
     return urlunsplit((parts.scheme, netloc, parts.path, urlencode(query, doseq=True), ""))
