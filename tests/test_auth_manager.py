@@ -17,7 +17,6 @@ from hipflask.auth import (
     UserMixin,
     confirm_login,
     current_user,
-    fresh_login_required,
     login_fresh,
     login_remembered,
     login_required,
