@@ -295,7 +295,7 @@ def test_login_url_and_login_view_urls(app_users: Any) -> None:
 
 def test_user_mixin() -> None:
     one, same, other = User(1, "a", "pw"), User(1, "b", "pw"), User(2, "a", "pw")
-    assert one == same and one != other and not (one != same)
+    assert one == same and one != other and one.__ne__(same) is False
     assert one.get_id() == "1" and one.is_authenticated and not one.is_anonymous
     assert one.get_auth_secret() == one.password_hash
 
@@ -320,3 +320,41 @@ def test_logout_clears_the_session_and_sends_logged_out(app_users: Any) -> None:
 
     assert client.post("/flash-then-logout").get_json() == {"left": {}, "flashes": []}
     assert client.get("/whoami").get_json() == {"user": None, "session": {}}
+
+
+def test_user_proxy_types_current_user_as_the_apps_class(tmp_path: Path) -> None:
+    """mypy --strict accepts ``user_proxy(User).username`` and rejects a misspelt attribute."""
+    import subprocess
+    import sys
+
+    source = tmp_path / "probe.py"
+    source.write_text(
+        "from hipflask.auth import UserMixin, user_proxy\n\n\n"
+        "class User(UserMixin):\n"
+        "    username: str = ''\n\n\n"
+        "me = user_proxy(User)\n"
+        "name: str = me.username\n"
+        "wrong: str = me.usernme\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--cache-dir", str(tmp_path / "cache"),
+         "--no-error-summary", str(source)],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert result.stdout.strip().splitlines() == [
+        f'{source}:10: error: "User" has no attribute "usernme"; maybe "username"?  '
+        "[attr-defined]"
+    ]
+
+
+def test_importing_the_battery_loads_no_heavy_library() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, hipflask.auth, hipflask.passwords, hipflask.bcrypt\n"
+        "heavy = ['sqlalchemy', 'redis', 'limits', 'argon2', 'bcrypt._bcrypt']\n"
+        "print([name for name in heavy if name in sys.modules])\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.stdout.strip() == "[]", result.stderr
