@@ -342,8 +342,7 @@ def test_user_proxy_types_current_user_as_the_apps_class(tmp_path: Path) -> None
         capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     assert result.stdout.strip().splitlines() == [
-        f'{source}:10: error: "User" has no attribute "usernme"; maybe "username"?  '
-        "[attr-defined]"
+        f'{source}:10: error: "User" has no attribute "usernme"; maybe "username"?  [attr-defined]'
     ]
 
 
