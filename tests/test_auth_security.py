@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
+import time
 from collections.abc import Iterator
+from datetime import timedelta
 from http.cookies import SimpleCookie
 from pathlib import Path
 from typing import Any
@@ -12,7 +14,13 @@ from typing import Any
 import pytest
 
 from hipflask import session
-from hipflask.auth import FlaskLoginClient, LoginManager, login_user, user_loaded_from_cookie
+from hipflask.auth import (
+    FlaskLoginClient,
+    LoginManager,
+    login_remembered,
+    login_user,
+    user_loaded_from_cookie,
+)
 
 from .auth_app import User, make_app
 
@@ -104,6 +112,10 @@ def test_a_session_cookie_copied_before_logout_is_refused_after_it(setup: Setup)
     response = client.post("/logout")
     assert set_cookies(response)["session"]["max-age"] == "0"
     assert rows(db, "logins") == []
+    if app.config["SESSION_TYPE"] == "sqlite":  # the server-side session is destroyed
+        connection = sqlite3.connect(app.config["SESSION_SQLITE_PATH"])
+        assert connection.execute("SELECT COUNT(*) FROM hipflask_sessions").fetchone()[0] == 0
+        connection.close()
     thief = replay(app, stolen)
     response = thief.get("/me")
     assert response.status_code == 302 and response.location == "/login?next=%2Fme"
@@ -289,3 +301,60 @@ def test_login_user_in_a_view_marks_the_session(setup: Setup) -> None:
         assert login_user(users["bob"])
         assert session["_user_id"] == "2" and session["_fresh"] is True
         assert session["_login_id"] != "stale"
+
+
+def test_remember_duration_sets_cookie_and_token_lifetime(setup: Setup) -> None:
+    app, users, _, db = setup
+
+    @app.post("/remember-briefly")
+    def remember_briefly() -> str:
+        login_user(users["alice"], remember=True, duration=timedelta(hours=2))
+        return "ok"
+
+    @app.post("/remember-badly")
+    def remember_badly() -> str:
+        login_user(users["alice"], remember=True, duration="forever")  # type: ignore[arg-type]
+        return "ok"
+
+    @app.route("/remembered")
+    def remembered() -> str:
+        return str(login_remembered())
+
+    client = app.test_client()
+    response = client.post("/remember-briefly")
+    assert 7195 < int(set_cookies(response)["remember_token"]["max-age"]) <= 7200
+    [row] = rows(db, "tokens")
+    assert 7195 < row["expires"] - time.time() <= 7200
+    assert client.get("/remembered").get_data(as_text=True) == "True"
+    assert app.test_client().get("/remembered").get_data(as_text=True) == "False"
+    app.config["TESTING"] = True
+    with pytest.raises(TypeError, match="timedelta"):
+        client.post("/remember-badly")
+
+
+@pytest.mark.redis
+def test_on_redis_sessions_and_store_a_copied_cookie_dies_at_logout(
+    tmp_path: Path, redis_url: str
+) -> None:
+    from .test_session_stores import purge_redis, redis_prefix
+
+    prefix = redis_prefix()
+    app, _, _ = make_app(
+        tmp_path,
+        SESSION_TYPE="redis",
+        SESSION_REDIS_URL=redis_url,
+        SESSION_KEY_PREFIX=f"{prefix}s:",
+        AUTH_KEY_PREFIX=f"{prefix}a:",
+    )
+    try:
+        client = app.test_client()
+        login(client, remember=True)
+        stolen_session = cookie_value(client, "session")
+        stolen_token = cookie_value(client, "remember_token")
+        assert replay(app, stolen_session).get("/me").status_code == 200
+        client.post("/logout")
+        assert replay(app, stolen_session).get("/me").status_code == 302
+        assert replay(app, None, stolen_token).get("/me").status_code == 302
+    finally:
+        app.extensions["auth_store"].close()
+        purge_redis(redis_url, prefix)
