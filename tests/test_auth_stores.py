@@ -16,6 +16,7 @@ from hipflask.auth.stores import LoginStore, store_for
 from hipflask.auth.stores.base import digest, split_token
 from hipflask.auth.stores.redis import RedisLoginStore
 from hipflask.auth.stores.sqlalchemy import SQLAlchemyLoginStore
+from hipflask.auth.stores.sqlite import SQLiteLoginStore
 from hipflask.exceptions import ServiceUnavailable
 
 from .test_session_stores import purge_redis, redis_prefix
@@ -46,6 +47,7 @@ def postgres_engine() -> Any:
 @pytest.fixture(
     params=[
         "sqlite",
+        "sqlalchemy-sqlite",
         pytest.param("postgres", marks=pytest.mark.postgres),
         pytest.param("redis", marks=pytest.mark.redis),
     ]
@@ -61,6 +63,11 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[LoginStore
         purge_redis(url, prefix)
         return
     if request.param == "sqlite":
+        sqlite_store = SQLiteLoginStore(tmp_path / "auth.db")
+        yield sqlite_store
+        sqlite_store.close()
+        return
+    if request.param == "sqlalchemy-sqlite":
         from sqlalchemy import create_engine
 
         engine = create_engine(f"sqlite:///{tmp_path / 'auth.db'}")
@@ -155,17 +162,25 @@ def test_malformed_token_cookies_are_invalid(store: LoginStore, cookie: str) -> 
     store.revoke_token(cookie)
 
 
-def test_secrets_are_stored_only_as_hashes(tmp_path: Path) -> None:
+@pytest.mark.parametrize("kind", ["sqlite", "sqlalchemy"])
+def test_secrets_are_stored_only_as_hashes(tmp_path: Path, kind: str) -> None:
+    import sqlite3
+
     from sqlalchemy import create_engine
 
-    engine = create_engine(f"sqlite:///{tmp_path / 'auth.db'}")
-    store = SQLAlchemyLoginStore(engine)
+    path = tmp_path / "auth.db"
+    store: LoginStore
+    if kind == "sqlite":
+        store = SQLiteLoginStore(path)
+    else:
+        store = SQLAlchemyLoginStore(create_engine(f"sqlite:///{path}"))
     login_id = store.create_login("7", "", 60)
     cookie = store.create_token("7", "", 60)
     validator = (split_token(cookie) or ("", ""))[1]
-    with engine.connect() as connection:
-        dumped = str(connection.exec_driver_sql("SELECT * FROM hipflask_auth_logins").all())
-        dumped += str(connection.exec_driver_sql("SELECT * FROM hipflask_auth_tokens").all())
+    connection = sqlite3.connect(path)
+    dumped = str(connection.execute("SELECT * FROM hipflask_auth_logins").fetchall())
+    dumped += str(connection.execute("SELECT * FROM hipflask_auth_tokens").fetchall())
+    connection.close()
     assert login_id not in dumped and validator not in dumped
     assert digest(login_id) in dumped and digest(validator) in dumped
     store.close()
@@ -187,9 +202,11 @@ def test_the_tables_join_a_given_metadata_once(tmp_path: Path) -> None:
 def test_store_for_follows_the_settings(tmp_path: Path, redis_url: str) -> None:
     app = App(__name__, instance_path=str(tmp_path / "instance"))
     default = store_for(app)
-    assert isinstance(default, SQLAlchemyLoginStore)
-    assert str(default.engine.url).endswith("instance/auth.sqlite3")
-    default.close()
+    assert isinstance(default, SQLiteLoginStore)
+    assert default.path == str(tmp_path / "instance" / "auth.sqlite3")
+    app.config["AUTH_SQLITE_PATH"] = str(tmp_path / "elsewhere.db")
+    assert isinstance(elsewhere := store_for(app), SQLiteLoginStore)
+    assert elsewhere.path == str(tmp_path / "elsewhere.db")
     app.config.update(SESSION_TYPE="redis", SESSION_REDIS_URL=redis_url)
     redis_store = store_for(app)
     assert isinstance(redis_store, RedisLoginStore) and redis_store.prefix == "hipflask:auth:"
@@ -208,7 +225,7 @@ def test_store_for_follows_the_settings(tmp_path: Path, redis_url: str) -> None:
     assert isinstance(sql_store, SQLAlchemyLoginStore) and sql_store.engine is db.engine
     assert "hipflask_auth_logins" in db.metadata.tables
     app.config["AUTH_STORE"] = "sqlite"
-    assert isinstance(store_for(app), SQLAlchemyLoginStore)
+    assert isinstance(store_for(app), SQLiteLoginStore)
     app.config["AUTH_STORE"] = sql_store
     assert store_for(app) is sql_store
     app.config["AUTH_STORE"] = "memcached"
@@ -227,3 +244,6 @@ def test_an_unreachable_store_is_a_503(tmp_path: Path) -> None:
     engine = create_engine(f"sqlite:///{unreadable}")
     with pytest.raises(ServiceUnavailable):
         SQLAlchemyLoginStore(engine).create_login("1", "", 60)
+    (tmp_path / "a-file").write_text("")
+    with pytest.raises(ServiceUnavailable):
+        SQLiteLoginStore(tmp_path / "a-file" / "auth.db").get_login("x" * 43, 60)

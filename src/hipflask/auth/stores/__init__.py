@@ -58,18 +58,6 @@ def store_for(app: App) -> LoginStore:
 
 def sqlite_store(path: str | os.PathLike[str]) -> LoginStore:
     """Return a store in the SQLite file ``path`` (WAL mode, shared by processes)."""
-    from sqlalchemy import create_engine, event
+    from .sqlite import SQLiteLoginStore
 
-    from .sqlalchemy import SQLAlchemyLoginStore
-
-    path = os.fspath(path)
-    if os.path.dirname(path):
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-    engine = create_engine(f"sqlite:///{path}", connect_args={"timeout": 10})
-
-    @event.listens_for(engine, "connect")
-    def _wal(connection: Any, record: Any) -> None:
-        connection.execute("PRAGMA journal_mode=WAL")
-        connection.execute("PRAGMA synchronous=NORMAL")
-
-    return SQLAlchemyLoginStore(engine)
+    return SQLiteLoginStore(path)
