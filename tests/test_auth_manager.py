@@ -352,8 +352,19 @@ def test_importing_the_battery_loads_no_heavy_library() -> None:
 
     code = (
         "import sys, hipflask.auth, hipflask.passwords, hipflask.bcrypt\n"
-        "heavy = ['sqlalchemy', 'redis', 'limits', 'argon2', 'bcrypt._bcrypt']\n"
+        "heavy = ['sqlalchemy', 'redis', 'limits', 'argon2', 'bcrypt._bcrypt', 'click']\n"
         "print([name for name in heavy if name in sys.modules])\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.stdout.strip() == "[]", result.stderr
+
+
+def test_all_is_unique_and_every_name_resolves() -> None:
+    import hipflask.auth
+
+    names = hipflask.auth.__all__
+    assert len(set(names)) == len(names) == 29
+    assert all(getattr(hipflask.auth, name) is not None for name in names)
+    assert hipflask.auth.FlaskLoginClient is FlaskLoginClient
+    with pytest.raises(AttributeError):
+        hipflask.auth.nothing  # type: ignore[attr-defined]  # noqa: B018

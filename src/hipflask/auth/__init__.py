@@ -5,6 +5,8 @@ See docs/auth.md for the pattern, the security model, and what differs from Flas
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from .decorators import EXEMPT_METHODS, fresh_login_required, login_required
 from .login import (
     confirm_login,
@@ -28,9 +30,11 @@ from .signals import (
     user_needs_refresh,
     user_unauthorized,
 )
-from .testing import FlaskLoginClient
 from .throttle import LoginThrottle, LoginThrottled
 from .urls import is_safe_redirect_url, login_url, make_next_param, safe_next_url
+
+if TYPE_CHECKING:
+    from .testing import FlaskLoginClient
 
 __all__ = [
     "EXEMPT_METHODS",
@@ -63,3 +67,12 @@ __all__ = [
     "user_proxy",
     "user_unauthorized",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # PERF: the test client imports click (~30 ms); only tests need it.
+    if name == "FlaskLoginClient":
+        from .testing import FlaskLoginClient
+
+        return FlaskLoginClient
+    raise AttributeError(f"module 'hipflask.auth' has no attribute {name!r}")
