@@ -358,3 +358,48 @@ def test_on_redis_sessions_and_store_a_copied_cookie_dies_at_logout(
     finally:
         app.extensions["auth_store"].close()
         purge_redis(redis_url, prefix)
+
+
+class FlaskSQLAlchemyLike:
+    """What hipflask.db puts in ``app.extensions['sqlalchemy']``: ``.engine`` and ``.metadata``."""
+
+    def __init__(self, engine: Any) -> None:
+        from sqlalchemy import MetaData
+
+        self.engine = engine
+        self.metadata = MetaData()
+
+
+@pytest.mark.postgres
+def test_with_a_database_configured_logins_live_in_its_tables(tmp_path: Path) -> None:
+    import uuid
+
+    from sqlalchemy import create_engine, text
+
+    from .test_auth_stores import POSTGRES_URL, postgres_engine
+
+    admin = postgres_engine()
+    schema = f"auth_{uuid.uuid4().hex[:12]}"
+    with admin.begin() as connection:
+        connection.execute(text(f"CREATE SCHEMA {schema}"))
+    engine = create_engine(POSTGRES_URL, connect_args={"options": f"-csearch_path={schema}"})
+    app = make_app(tmp_path)[0]
+    app.extensions["sqlalchemy"] = db = FlaskSQLAlchemyLike(engine)
+    try:
+        client = app.test_client()
+        login(client, remember=True)
+        stolen = cookie_value(client, "session")
+        assert "hipflask_auth_logins" in db.metadata.tables  # migrations see the tables
+        with engine.connect() as connection:
+            count = "SELECT COUNT(*) FROM hipflask_auth_logins"
+            assert connection.execute(text(count)).scalar() == 1
+        client.post("/logout")
+        assert replay(app, stolen).get("/me").status_code == 302
+        with engine.connect() as connection:
+            assert connection.execute(text(count)).scalar() == 0
+        assert not (tmp_path / "auth.db").exists()  # no SQLite file on the side
+    finally:
+        engine.dispose()
+        with admin.begin() as connection:
+            connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
