@@ -23,6 +23,7 @@ from hipflask.auth import (
     login_url,
     login_user,
     logout_user,
+    set_login_view,
     user_accessed,
     user_loaded_from_request,
     user_logged_in,
@@ -107,6 +108,13 @@ def test_blueprint_login_views(app_users: Any) -> None:
     app.register_blueprint(admin)
     manager.blueprint_login_views = {"admin": "admin.admin_login"}
     client = app.test_client()
+    assert client.get("/admin/").location == "/admin/login?next=%2Fadmin%2F"
+    assert client.get("/me").location == "/login?next=%2Fme"
+    manager.blueprint_login_views = {}
+    with app.app_context():
+        set_login_view("admin.admin_login", admin)
+    assert manager.login_view is None
+    assert manager.blueprint_login_views == {"admin": "admin.admin_login", None: "login"}
     assert client.get("/admin/").location == "/admin/login?next=%2Fadmin%2F"
     assert client.get("/me").location == "/login?next=%2Fme"
 
@@ -363,7 +371,7 @@ def test_all_is_unique_and_every_name_resolves() -> None:
     import hipflask.auth
 
     names = hipflask.auth.__all__
-    assert len(set(names)) == len(names) == 29
+    assert len(set(names)) == len(names) == 30
     assert all(getattr(hipflask.auth, name) is not None for name in names)
     assert hipflask.auth.FlaskLoginClient is FlaskLoginClient
     with pytest.raises(AttributeError):

@@ -31,7 +31,13 @@ from .signals import (
     user_unauthorized,
 )
 from .throttle import LoginThrottle, LoginThrottled
-from .urls import is_safe_redirect_url, login_url, make_next_param, safe_next_url
+from .urls import (
+    is_safe_redirect_url,
+    login_url,
+    make_next_param,
+    safe_next_url,
+    set_login_view,
+)
 
 if TYPE_CHECKING:
     from .testing import FlaskLoginClient
@@ -57,6 +63,7 @@ __all__ = [
     "make_next_param",
     "safe_next_url",
     "session_protected",
+    "set_login_view",
     "user_accessed",
     "user_loaded_from_cookie",
     "user_loaded_from_request",

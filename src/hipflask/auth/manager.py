@@ -158,14 +158,19 @@ class LoginManager:
         send(user_unauthorized, current_app_object())
         if self.unauthorized_callback is not None:
             return self.unauthorized_callback()
-        login_view = self.login_view
-        for name in request.blueprints:
-            if name in self.blueprint_login_views:
-                login_view = self.blueprint_login_views[name]
-                break
+        login_view = self._login_view_for(request.blueprints)
         if not login_view:
             abort(401)
         return self._redirect_to(login_view, self.login_message, self.login_message_category)
+
+    def _login_view_for(self, blueprints: list[str]) -> str | None:
+        """Return the login view of the innermost blueprint that has one, else the app's."""
+        views = self.blueprint_login_views
+        for name in blueprints:
+            if name in views:
+                return views[name]
+        # NOTE: set_login_view() files the app's own view under None, as Flask-Login does.
+        return views.get(None) or self.login_view
 
     def needs_refresh(self) -> Any:
         """Answer a request that needs a fresh login: redirect to ``refresh_view``, or 401."""

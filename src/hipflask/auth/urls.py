@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 from .. import current_app, request, url_for
 
-__all__ = ["is_safe_redirect_url", "login_url", "make_next_param", "safe_next_url"]
+__all__ = [
+    "is_safe_redirect_url",
+    "login_url",
+    "make_next_param",
+    "safe_next_url",
+    "set_login_view",
+]
 
 #: Longer ``next`` values are refused (no legitimate path is this long).
 MAX_NEXT_LENGTH = 2048
@@ -67,3 +74,20 @@ def login_url(login_view: str, next_url: str | None = None, next_field: str = "n
     query[next_field] = [make_next_param(base, next_url)]
     netloc = str(current_app.config.get("FORCE_HOST_FOR_REDIRECTS") or parts.netloc)
     return urlunsplit((parts.scheme, netloc, parts.path, urlencode(query, doseq=True), ""))
+
+
+def set_login_view(login_view: str, blueprint: Any = None) -> None:
+    """Set the current app's login view, or a blueprint's (as Flask-Login's function does).
+
+    Once a blueprint has its own, the app-wide view moves under the key None of
+    ``blueprint_login_views``, and ``login_view`` becomes None.
+    """
+    manager = current_app.extensions["login_manager"]
+    views = manager.blueprint_login_views
+    if blueprint is None and not views:
+        manager.login_view = login_view
+        return
+    views[blueprint.name if blueprint is not None else None] = login_view
+    if manager.login_view is not None and None not in views:
+        views[None] = manager.login_view
+    manager.login_view = None
