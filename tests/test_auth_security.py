@@ -403,3 +403,31 @@ def test_with_a_database_configured_logins_live_in_its_tables(tmp_path: Path) ->
         with admin.begin() as connection:
             connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
         admin.dispose()
+
+
+def test_the_documented_pattern_upgrades_a_ported_werkzeug_hash(setup: Setup) -> None:
+    import werkzeug.security  # only to make the hash a ported user table holds
+
+    from hipflask import request
+    from hipflask.passwords import check_password_hash, generate_password_hash, needs_rehash
+
+    app, users, _, _ = setup
+    alice = users["alice"]
+    alice.password_hash = werkzeug.security.generate_password_hash("old-pw", "scrypt:1024:8:1")
+
+    @app.post("/login-upgrading")
+    def login_upgrading() -> str:
+        password = request.form["password"]
+        if not check_password_hash(alice.password_hash, password):
+            return "no"
+        if needs_rehash(alice.password_hash):
+            alice.password_hash = generate_password_hash(password)
+        login_user(alice)
+        return "yes"
+
+    client = app.test_client()
+    assert client.post("/login-upgrading", data={"password": "nope"}).get_data() == b"no"
+    assert client.post("/login-upgrading", data={"password": "old-pw"}).get_data() == b"yes"
+    assert alice.password_hash.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+    assert client.get("/me").get_data(as_text=True) == "hello alice"
+    assert client.post("/login-upgrading", data={"password": "old-pw"}).get_data() == b"yes"
