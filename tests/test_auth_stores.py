@@ -247,3 +247,27 @@ def test_an_unreachable_store_is_a_503(tmp_path: Path) -> None:
     (tmp_path / "a-file").write_text("")
     with pytest.raises(ServiceUnavailable):
         SQLiteLoginStore(tmp_path / "a-file" / "auth.db").get_login("x" * 43, 60)
+
+
+def test_the_login_manager_declares_the_tables_on_the_apps_metadata_at_init(
+    tmp_path: Path,
+) -> None:
+    """Migrations generated before any request see the tables (and do not drop them)."""
+    from sqlalchemy import MetaData, create_engine
+
+    from hipflask.auth import LoginManager
+
+    class DB:
+        metadata = MetaData()
+
+        @property
+        def engine(self) -> Any:
+            raise AssertionError("init_app must not connect")
+
+    app = App(__name__)
+    app.extensions["sqlalchemy"] = DB()
+    LoginManager(app)
+    assert {"hipflask_auth_logins", "hipflask_auth_tokens"} <= set(DB.metadata.tables)
+    engine = create_engine(f"sqlite:///{tmp_path / 'x.db'}")
+    DB.metadata.create_all(engine)  # what db.create_all() does
+    engine.dispose()

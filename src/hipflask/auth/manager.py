@@ -119,6 +119,10 @@ class LoginManager:
         except AttributeError:
             pass
         app.after_request(self._update_remember_cookie)
+        if "sqlalchemy" in app.extensions and app.config.get("AUTH_STORE") in (None, "sqlalchemy"):
+            # NOTE: declares the tables on db.metadata now (no connection is made), so that
+            # migrations generated before any request include them instead of dropping them.
+            self.get_store(app)
         if add_context_processor:
             from .login import _user_context_processor
 
