@@ -431,3 +431,15 @@ def test_the_documented_pattern_upgrades_a_ported_werkzeug_hash(setup: Setup) ->
     assert alice.password_hash.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
     assert client.get("/me").get_data(as_text=True) == "hello alice"
     assert client.post("/login-upgrading", data={"password": "old-pw"}).get_data() == b"yes"
+
+
+def test_a_remember_cookie_of_a_deleted_user_is_revoked(setup: Setup) -> None:
+    app, _, manager, db = setup
+    client = app.test_client()
+    login(client, "bob", remember=True)
+    client.delete_cookie("session")
+    manager.user_loader(lambda user_id: None)  # bob was deleted
+    response = client.get("/me")
+    assert response.status_code == 302
+    assert set_cookies(response)["remember_token"]["max-age"] == "0"
+    assert rows(db, "tokens") == []

@@ -277,8 +277,9 @@ class LoginManager:
         if result.user_id is not None and result.status in ("ok", "grace"):
             if self._user_callback is not None:
                 user = self._user_callback(result.user_id)
-            if user is not None and not hmac.compare_digest(result.auth_hash, auth_hash(user)):
-                store.revoke_token(result.cookie or cookie)
+            if user is None or not hmac.compare_digest(result.auth_hash, auth_hash(user)):
+                # SECURITY: a deleted user, or a password changed since: the token is dead.
+                store.revoke_token(cookie)
                 user = None
         if result.status == "theft":
             app.logger.warning(
