@@ -110,6 +110,8 @@ def test_blueprint_login_views(app_users: Any) -> None:
     client = app.test_client()
     assert client.get("/admin/").location == "/admin/login?next=%2Fadmin%2F"
     assert client.get("/me").location == "/login?next=%2Fme"
+    manager.blueprint_login_views = {"admin": None}
+    assert client.get("/admin/").location == "/login?next=%2Fadmin%2F"
     manager.blueprint_login_views = {}
     with app.app_context():
         set_login_view("admin.admin_login", admin)

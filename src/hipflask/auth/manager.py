@@ -87,7 +87,7 @@ class LoginManager:
         #: The endpoint (or URL) unauthorized requests are sent to; None: answer 401.
         self.login_view: str | None = None
         #: ``login_view`` per blueprint name.
-        self.blueprint_login_views: dict[str | None, str] = {}
+        self.blueprint_login_views: dict[str | None, str | None] = {}
         self.login_message: str | None = "Please log in to access this page."
         self.login_message_category = "message"
         #: The endpoint ``fresh_login_required`` sends stale logins to; None: answer 401.
@@ -171,7 +171,7 @@ class LoginManager:
         """Return the login view of the innermost blueprint that has one, else the app's."""
         views = self.blueprint_login_views
         for name in blueprints:
-            if name in views:
+            if views.get(name):  # NOTE: a blueprint mapped to None uses the app's view
                 return views[name]
         # NOTE: set_login_view() files the app's own view under None, as Flask-Login does.
         return views.get(None) or self.login_view
