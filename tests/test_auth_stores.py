@@ -244,6 +244,13 @@ def test_an_unreachable_store_is_a_503(tmp_path: Path) -> None:
     engine = create_engine(f"sqlite:///{unreadable}")
     with pytest.raises(ServiceUnavailable):
         SQLAlchemyLoginStore(engine).create_login("1", "", 60)
+    with pytest.raises(ServiceUnavailable):
+        SQLAlchemyLoginStore(engine).get_login("x" * 43, 60)
+    postgres_down = create_engine(
+        "postgresql+psycopg://postgres@127.0.0.1:1/test", connect_args={"connect_timeout": 1}
+    )
+    with pytest.raises(ServiceUnavailable):
+        SQLAlchemyLoginStore(postgres_down).get_login("x" * 43, 60)
     (tmp_path / "a-file").write_text("")
     with pytest.raises(ServiceUnavailable):
         SQLiteLoginStore(tmp_path / "a-file" / "auth.db").get_login("x" * 43, 60)
