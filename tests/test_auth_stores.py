@@ -278,3 +278,20 @@ def test_the_login_manager_declares_the_tables_on_the_apps_metadata_at_init(
     engine = create_engine(f"sqlite:///{tmp_path / 'x.db'}")
     DB.metadata.create_all(engine)  # what db.create_all() does
     engine.dispose()
+
+
+@pytest.mark.redis
+def test_redis_user_sets_lose_revoked_records(redis_url: str) -> None:
+    prefix = redis_prefix()
+    store = RedisLoginStore(redis_url, prefix=prefix)
+    try:
+        login_id = store.create_login("7", "", 60)
+        cookie = store.create_token("7", "", 60)
+        members = store.client.smembers(f"{prefix}user:7")
+        assert members == {f"{prefix}login:{digest(login_id)}", f"{prefix}token:{cookie[:16]}"}
+        store.revoke_login(login_id)
+        store.revoke_token(cookie)
+        assert store.client.smembers(f"{prefix}user:7") == set()
+    finally:
+        store.close()
+        purge_redis(redis_url, prefix)

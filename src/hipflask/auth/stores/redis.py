@@ -31,6 +31,12 @@ if redis.call('HGET', KEYS[1], 'validator_hash') ~= ARGV[1] then return 0 end
 redis.call('HSET', KEYS[1], 'validator_hash', ARGV[2], 'previous_hash', ARGV[1], 'rotated', ARGV[3])
 return 1
 """
+# KEYS: record. ARGV: the prefix of user sets. Deletes the record and its entry in the user's set.
+_DELETE = """
+local user = redis.call('HGET', KEYS[1], 'user_id')
+redis.call('DEL', KEYS[1])
+if user then redis.call('SREM', ARGV[1] .. user, KEYS[1]) end
+"""
 # KEYS: user set. Deletes every record it names, then the set.
 _DELETE_USER = """
 local keys = redis.call('SMEMBERS', KEYS[1])
@@ -67,6 +73,7 @@ class RedisLoginStore(LoginStore):
         self.client = client
         self._insert = client.register_script(_INSERT)
         self._swap = client.register_script(_SWAP)
+        self._delete = client.register_script(_DELETE)
         self._delete_user_script = client.register_script(_DELETE_USER)
 
     def _call(self, func: Callable[[], T]) -> T:
@@ -108,8 +115,12 @@ class RedisLoginStore(LoginStore):
         ttl_ms = max(1, int((expires - time.time()) * 1000))
         self._call(lambda: self.client.pexpire(f"{self.prefix}login:{key}", ttl_ms))
 
+    def _delete_record(self, key: str) -> None:
+        user_prefix = f"{self.prefix}user:"
+        self._call(lambda: self._delete(keys=[key], args=[user_prefix]))
+
     def _delete_login(self, key: str) -> None:
-        self._call(lambda: self.client.delete(f"{self.prefix}login:{key}"))
+        self._delete_record(f"{self.prefix}login:{key}")
 
     def _insert_token(self, selector: str, row: TokenRow) -> None:
         fields = row._asdict()
@@ -135,7 +146,7 @@ class RedisLoginStore(LoginStore):
         return bool(self._call(lambda: self._swap(keys=[key], args=[old, new, repr(now)])))
 
     def _delete_token(self, selector: str) -> None:
-        self._call(lambda: self.client.delete(f"{self.prefix}token:{selector}"))
+        self._delete_record(f"{self.prefix}token:{selector}")
 
     def _delete_user(self, user_id: str) -> None:
         user_key = f"{self.prefix}user:{user_id}"
