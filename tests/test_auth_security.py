@@ -443,3 +443,21 @@ def test_a_remember_cookie_of_a_deleted_user_is_revoked(setup: Setup) -> None:
     assert response.status_code == 302
     assert set_cookies(response)["remember_token"]["max-age"] == "0"
     assert rows(db, "tokens") == []
+
+
+def test_an_unknown_user_costs_the_same_hash_check_as_a_known_one(
+    setup: Setup, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No user enumeration by timing: the login pattern checks a dummy hash for nobody."""
+    from hipflask import passwords
+
+    app, _, _, _ = setup
+    checked: list[str] = []
+    real = passwords._check
+    monkeypatch.setattr(passwords, "_check", lambda h, s: checked.append(h) or real(h, s))
+    client = app.test_client()
+    for username in ("nobody", "alice"):
+        response = client.post("/login", data={"username": username, "password": "guess"})
+        assert response.status_code == 401
+    assert len(checked) == 2
+    assert checked[0].startswith("$argon2id$")  # the dummy: what new hashes are
