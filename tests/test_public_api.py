@@ -16,7 +16,7 @@ FLASK_NAMES = [
 ]  # fmt: skip
 
 BATTERIES = [
-    "hipflask.forms", "hipflask.csrf", "hipflask.security", "hipflask.auth", "hipflask.db",
+    "hipflask.forms", "hipflask.csrf", "hipflask.secure_headers", "hipflask.auth", "hipflask.db",
     "wtforms", "sqlalchemy", "jinja2",
 ]  # fmt: skip
 HEAVY = [*BATTERIES, "blinker", "click", "itsdangerous"]

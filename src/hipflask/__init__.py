@@ -24,10 +24,10 @@ from .ctx import (
     stream_with_context,
 )
 from .exceptions import abort
-from .json import jsonify
+from .json.provider import jsonify
 from .request import Request
 from .response import Response, make_response, redirect
-from .urls import url_for
+from .routing.urls import url_for
 
 if TYPE_CHECKING:
     from markupsafe import Markup, escape

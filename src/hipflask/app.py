@@ -24,19 +24,19 @@ from .exceptions import (
     InternalServerError,
     RequestRedirect,
 )
-from .json import JSONProvider
+from .json.provider import JSONProvider
 from .request import Request
 from .response import Response, coerce_view_result
-from .routing import Map, Rule
+from .routing.map import Map, Rule
+from .routing.urls import build_url
 from .scaffold import Scaffold, ensure_sync, find_instance_path
-from .urls import build_url
 
 if TYPE_CHECKING:
     import logging
 
     from .blueprints import Blueprint
-    from .cli import AppGroup
-    from .sessions import SessionInterface
+    from .cli.commands import AppGroup
+    from .sessions.base import SessionInterface
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -159,7 +159,7 @@ class App(Scaffold):
     def logger(self) -> logging.Logger:
         """The app's logger, named after the app (a default handler only when none is set)."""
         if self._logger is None:
-            from .log import create_logger
+            from .logging import create_logger
 
             self._logger = create_logger(self)
         return self._logger
@@ -168,7 +168,7 @@ class App(Scaffold):
     def session_interface(self) -> SessionInterface:
         """The session backend, chosen by ``SESSION_TYPE`` on first use (or assigned)."""
         if self._session_interface is None:
-            from .sessions import session_interface_for
+            from .sessions.base import session_interface_for
 
             self._session_interface = session_interface_for(self)
         return self._session_interface
@@ -194,7 +194,7 @@ class App(Scaffold):
     def cli(self) -> AppGroup:
         """The app's click command group (``@app.cli.command()``)."""
         if self._cli is None:
-            from .cli import AppGroup
+            from .cli.commands import AppGroup
 
             self._cli = AppGroup(self.name)
         return self._cli
@@ -220,7 +220,7 @@ class App(Scaffold):
 
     def test_request_context(self, *args: Any, **kwargs: Any) -> RequestContext:
         """Return a request context for a made-up request (arguments as for the test client)."""
-        from .testing import EnvironBuilder
+        from .testing.client import EnvironBuilder
 
         builder = EnvironBuilder(self, *args, **kwargs)
         try:
@@ -232,7 +232,7 @@ class App(Scaffold):
         """Return a test client that calls the app without a server."""
         cls = self.test_client_class
         if cls is None:
-            from .testing import TestClient
+            from .testing.client import TestClient
 
             cls = TestClient
         return cls(self, use_cookies=use_cookies, **kwargs)
@@ -241,7 +241,7 @@ class App(Scaffold):
         """Return a click runner that invokes the app's CLI commands."""
         cls = self.test_cli_runner_class
         if cls is None:
-            from .testing import CliRunner
+            from .testing.client import CliRunner
 
             cls = CliRunner
         return cls(self, **kwargs)
@@ -522,7 +522,7 @@ class App(Scaffold):
 
                 CSRFProtect(self)
             if self.config.get("SECURITY_HEADERS") or self.config.get("HSTS_MAX_AGE") is not None:
-                from .security import init_security_headers
+                from .secure_headers import init_security_headers
 
                 init_security_headers(self)
             # SECURITY: gunicorn started without hipflask.gunicorn_conf serves whatever it
@@ -748,7 +748,7 @@ class App(Scaffold):
         **options: Any,
     ) -> None:
         """Serve the app with the development server (``hipflask run`` does the same)."""
-        from .serving import run_app
+        from .serving.runner import run_app
 
         run_app(self, host=host, port=port, debug=debug, load_dotenv=load_dotenv, **options)
 

@@ -16,7 +16,7 @@ from .scaffold import Scaffold, ensure_sync, setupmethod
 
 if TYPE_CHECKING:
     from .app import App
-    from .cli import AppGroup
+    from .cli.commands import AppGroup
 
 F = TypeVar("F", bound=Callable[..., Any])
 DeferredSetupFunction = Callable[["BlueprintSetupState"], None]
@@ -107,7 +107,7 @@ class Blueprint(Scaffold):
     def cli(self) -> AppGroup:
         """The blueprint's click group, added to the app's CLI at registration."""
         if self._cli is None:
-            from .cli import AppGroup
+            from .cli.commands import AppGroup
 
             self._cli = AppGroup(self.name)
         return self._cli

@@ -27,7 +27,7 @@ from urllib.parse import urlsplit
 from .blueprints import Blueprint
 from .ctx import _cv_app, _cv_request, current_app, request
 from .exceptions import BadRequest
-from .signing import Signer, b64decode, b64encode
+from .sessions.signing import Signer, b64decode, b64encode
 
 if TYPE_CHECKING:
     from .app import App

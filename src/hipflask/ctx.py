@@ -19,7 +19,7 @@ from .request import Request
 if TYPE_CHECKING:
     from .app import App
     from .response import Response
-    from .sessions import SessionMixin
+    from .sessions.base import SessionMixin
 
 F = TypeVar("F", bound=Callable[..., Any])
 

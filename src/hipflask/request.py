@@ -24,7 +24,7 @@ from .http import parse_accept_header, parse_content_length, parse_cookie, parse
 if TYPE_CHECKING:
     from .app import App
     from .formparser import FormLimits
-    from .routing import Rule
+    from .routing.map import Rule
 
 T = TypeVar("T")
 

@@ -25,7 +25,7 @@ from markupsafe import Markup
 
 from .ctx import _cv_app, _cv_request, g, request, session, stream_with_context
 from .messages import get_flashed_messages
-from .urls import url_for
+from .routing.urls import url_for
 
 if TYPE_CHECKING:
     from .app import App
@@ -150,7 +150,7 @@ def tojson(value: Any, **kwargs: Any) -> Markup:
     if app_ctx is not None:
         text = app_ctx.app.json.dumps(value, **kwargs)
     else:
-        from .json import dumps
+        from .json.provider import dumps
 
         text = dumps(value, **kwargs)
     return Markup(text.translate(_HTML_SAFE_JSON))

@@ -13,12 +13,12 @@ from collections.abc import Callable
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from .ctx import _cv_app
-from .http import http_date
+from ..ctx import _cv_app
+from ..http import http_date
 
 if TYPE_CHECKING:
-    from .app import App
-    from .response import Response
+    from ..app import App
+    from ..response import Response
 
 
 def to_json_compatible(obj: Any) -> Any:

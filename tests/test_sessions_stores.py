@@ -15,11 +15,11 @@ from typing import Any
 import pytest
 
 from hipflask import App, flash, get_flashed_messages, redirect, session
-from hipflask import session_stores as stores_module
 from hipflask.exceptions import ServiceUnavailable
-from hipflask.session_stores import RedisStore, SessionStore, SQLiteStore
-from hipflask.sessions_server import ServerSideSession, ServerSideSessionInterface
-from hipflask.signing import Signer
+from hipflask.sessions import stores as stores_module
+from hipflask.sessions.server import ServerSideSession, ServerSideSessionInterface
+from hipflask.sessions.signing import Signer
+from hipflask.sessions.stores import RedisStore, SessionStore, SQLiteStore
 
 KEY = "a-secret-key-that-is-long-enough-123456"
 
@@ -223,7 +223,7 @@ def test_sqlite_is_safe_across_processes(tmp_path: Path) -> None:
     path = tmp_path / "shared.db"
     code = (
         "import sys\n"
-        "from hipflask.session_stores import SQLiteStore\n"
+        "from hipflask.sessions.stores import SQLiteStore\n"
         "store = SQLiteStore(sys.argv[1])\n"
         "for i in range(25):\n"
         "    assert store.save('shared', {f'{sys.argv[2]}-{i}': '1'}, (), 600, create=True)\n"

@@ -19,7 +19,7 @@ from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
-from .exceptions import ServiceUnavailable
+from ..exceptions import ServiceUnavailable
 
 __all__ = ["RedisStore", "SQLiteStore", "SessionStore"]
 

@@ -11,7 +11,7 @@ from uuid import UUID
 import pytest
 from markupsafe import Markup
 
-from hipflask.jsontag import TaggedJSONSerializer
+from hipflask.json.tag import TaggedJSONSerializer
 
 serializer = TaggedJSONSerializer()
 

@@ -18,15 +18,15 @@ from datetime import UTC, datetime, timedelta
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from .ctx import _cv_request
-from .http import dump_cookie, parse_cookie
-from .jsontag import TaggedJSONSerializer
+from ..ctx import _cv_request
+from ..http import dump_cookie, parse_cookie
+from ..json.tag import TaggedJSONSerializer
 from .signing import Signer, b64decode, b64encode
 
 if TYPE_CHECKING:
-    from .app import App
-    from .request import Request
-    from .response import Response
+    from ..app import App
+    from ..request import Request
+    from ..response import Response
 
 __all__ = [
     "NullSession",
@@ -585,7 +585,7 @@ def session_interface_for(app: App) -> SessionInterface:
     if kind == "cookie":
         return SecureCookieSessionInterface()
     if kind in ("sqlite", "redis"):
-        from .sessions_server import ServerSideSessionInterface
+        from .server import ServerSideSessionInterface
 
         return ServerSideSessionInterface.from_config(app)
     raise ValueError(

@@ -16,7 +16,7 @@ from urllib.parse import quote
 if TYPE_CHECKING:
     import uuid
 
-    from .routing import Map
+    from .map import Map
 
 
 # NOTE: RFC 3986 lets sub-delimiters, ":" and "@" stand unencoded in a path segment, and "/"

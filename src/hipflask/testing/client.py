@@ -24,17 +24,17 @@ from urllib.parse import quote, unquote_to_bytes, urlencode, urljoin, urlsplit
 
 import click.testing
 
+from ..datastructures import Headers
+from ..filestorage import FileStorage
+from ..http import dump_cookie
+from ..response import Response
 from .cookiejar import Cookie as Cookie
 from .cookiejar import _CookieJar
-from .datastructures import Headers
-from .filestorage import FileStorage
-from .http import dump_cookie
-from .response import Response
 
 if TYPE_CHECKING:
-    from .app import App
-    from .ctx import RequestContext
-    from .request import Request
+    from ..app import App
+    from ..ctx import RequestContext
+    from ..request import Request
 
 _REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
 # Characters a query string passed as str keeps as they are; spaces and non-ASCII are encoded.
@@ -436,7 +436,7 @@ class TestClient:
     max_redirects = 20
 
     def __init__(self, app: App, use_cookies: bool = True) -> None:
-        from . import __version__
+        from .. import __version__
 
         self.app = app
         #: Environ keys every request starts from (the builder's ``environ_base`` wins).
@@ -695,7 +695,7 @@ class CliRunner(click.testing.CliRunner):
         if cli is None:
             cli = self.app.cli
         if "obj" not in kwargs:
-            from .cli import ScriptInfo
+            from ..cli.commands import ScriptInfo
 
             kwargs["obj"] = ScriptInfo(create_app=lambda: self.app)
         return super().invoke(cli, args, **kwargs)

@@ -8,8 +8,8 @@ import pytest
 from itsdangerous import BadSignature, TimestampSigner
 from itsdangerous import Signer as ItsSigner
 
-from hipflask import signing
-from hipflask.signing import Signer, b64decode, b64encode
+from hipflask.sessions import signing
+from hipflask.sessions.signing import Signer, b64decode, b64encode
 
 KEY = "k" * 40
 

@@ -14,6 +14,7 @@ from functools import lru_cache
 from typing import Any, NamedTuple
 from urllib.parse import quote, urlencode
 
+from ..exceptions import NotFound
 from .converters import (
     _PATH_SAFE,
     _SEGMENT_SAFE,
@@ -30,7 +31,6 @@ from .converters import NumberConverter as NumberConverter
 from .converters import PathConverter as PathConverter
 from .converters import UnicodeConverter as UnicodeConverter
 from .converters import UUIDConverter as UUIDConverter
-from .exceptions import NotFound
 from .matcher import Matcher, finish_match
 
 _QUERY_SAFE = "!$'()*,/:;?@"

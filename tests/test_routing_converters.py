@@ -7,8 +7,10 @@ from typing import Any
 
 import pytest
 
-from hipflask import converters, routing
-from hipflask.converters import (
+from hipflask import routing
+from hipflask.exceptions import NotFound
+from hipflask.routing import BuildError, Map, Rule, converters
+from hipflask.routing.converters import (
     DEFAULT_CONVERTERS,
     AnyConverter,
     BaseConverter,
@@ -18,8 +20,6 @@ from hipflask.converters import (
     UnicodeConverter,
     UUIDConverter,
 )
-from hipflask.exceptions import NotFound
-from hipflask.routing import BuildError, Map, Rule
 
 
 def make_map(*rules: Rule, **options: Any) -> Map:

@@ -9,10 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hipflask.converters import BaseConverter
 from hipflask.exceptions import MethodNotAllowed, NotFound, RequestRedirect
-from hipflask.matcher import _may_match_slash
 from hipflask.routing import Map, Rule
+from hipflask.routing.converters import BaseConverter
+from hipflask.routing.matcher import _may_match_slash
 
 
 class AnythingConverter(BaseConverter):

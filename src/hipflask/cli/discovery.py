@@ -18,7 +18,7 @@ from typing import Any
 
 import click
 
-from .app import App
+from ..app import App
 
 __all__ = [
     "NoAppException",

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from hipflask import App, Response, abort
-from hipflask.security import security_headers, strict_transport_security
+from hipflask.secure_headers import security_headers, strict_transport_security
 
 DEFAULT_HEADERS = {
     "X-Content-Type-Options": "nosniff",

@@ -22,12 +22,12 @@ from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
+from ..exceptions import MethodNotAllowed, NotFound, RequestRedirect
 from .converters import _PATH_SAFE, ValidationError
-from .exceptions import MethodNotAllowed, NotFound, RequestRedirect
 
 if TYPE_CHECKING:
     from .converters import BaseConverter
-    from .routing import Rule
+    from .map import Rule
 
 # NOTE: \d, \w and \s never match "/"; \b, \B, \A and \Z match no character at all.
 _SLASH_FREE_ESCAPES = frozenset("dwsbBAZ")

@@ -15,7 +15,7 @@ from click.testing import CliRunner, Result
 
 from hipflask import App, Blueprint, current_app
 from hipflask.cli import AppGroup, ScriptInfo, cli, with_appcontext
-from hipflask.discovery import NoAppException, find_best_app, load_dotenv, prepare_import
+from hipflask.cli.discovery import NoAppException, find_best_app, load_dotenv, prepare_import
 
 KEY = "k" * 32
 

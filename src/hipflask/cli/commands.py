@@ -20,8 +20,8 @@ from typing import Any, TypeVar, cast, overload
 import click
 from click.core import ParameterSource
 
-from .app import App
-from .ctx import current_app, has_app_context
+from ..app import App
+from ..ctx import current_app, has_app_context
 from .discovery import (
     NoAppException,
     find_best_app,
@@ -195,7 +195,7 @@ def _load_env_file(ctx: click.Context, param: click.Parameter, value: str | None
 def _show_version(ctx: click.Context, param: click.Parameter, value: bool) -> None:
     if not value or ctx.resilient_parsing:
         return
-    from . import __version__
+    from .. import __version__
 
     click.echo(f"Python {platform.python_version()}\nhipflask {__version__}", color=ctx.color)
     ctx.exit()
@@ -397,7 +397,7 @@ def run_command(
     Debug mode shows tracebacks in the browser, so it is refused on any address but localhost
     unless --force-debug is given. Without debug mode, SECRET_KEY must be at least 32 bytes.
     """
-    from . import serving
+    from ..serving import runner as serving
 
     if debug is not None:
         os.environ["HIPFLASK_DEBUG"] = "1" if debug else "0"

@@ -23,7 +23,7 @@ from uuid import UUID
 
 from markupsafe import Markup
 
-from .json import to_json_compatible
+from .provider import to_json_compatible
 
 __all__ = ["TaggedJSONSerializer"]
 

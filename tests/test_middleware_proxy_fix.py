@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from hipflask import App, request, url_for
-from hipflask.proxy_fix import ProxyFix
+from hipflask.middleware.proxy_fix import ProxyFix
 
 
 def make_app(**counts: int) -> App:

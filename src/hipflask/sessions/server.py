@@ -24,9 +24,8 @@ import secrets
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from .exceptions import ServiceUnavailable
-from .session_stores import RedisStore, SessionStore, SQLiteStore
-from .sessions import (
+from ..exceptions import ServiceUnavailable
+from .base import (
     SecureCookieSession,
     SessionInterface,
     SessionMixin,
@@ -35,11 +34,12 @@ from .sessions import (
     dump_session_value,
     session_json_serializer,
 )
+from .stores import RedisStore, SessionStore, SQLiteStore
 
 if TYPE_CHECKING:
-    from .app import App
-    from .request import Request
-    from .response import Response
+    from ..app import App
+    from ..request import Request
+    from ..response import Response
 
 __all__ = ["ServerSideSession", "ServerSideSessionInterface"]
 

@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .app import App
+    from ..app import App
 
 __all__ = [
     "RequestLogger",
@@ -76,7 +76,7 @@ def check_startup(
     ``allow_unsafe_debug``, and without debug mode a SECRET_KEY missing or under 32 bytes.
     """
     if cert or key:
-        from .serving_tls import check_tls
+        from .tls import check_tls
 
         check_tls(cert, key)
     # SECURITY: debug mode shows tracebacks (source, settings, secrets) to whoever can connect.
@@ -151,8 +151,8 @@ def run_app(
             )
         return
     if load_dotenv:
-        from .cli import get_debug_flag, get_load_dotenv
-        from .cli import load_dotenv as read_dotenv
+        from ..cli.commands import get_debug_flag, get_load_dotenv
+        from ..cli.commands import load_dotenv as read_dotenv
 
         if get_load_dotenv():
             read_dotenv()
@@ -165,7 +165,7 @@ def run_app(
     port = port if port is not None else int(default_port or 5000)
     try:
         if ssl_context is not None:
-            from .serving_tls import split_ssl_context
+            from .tls import split_ssl_context
 
             cert, key = split_ssl_context(ssl_context)
         check_startup(app, host, app.debug, allow_unsafe_debug, cert, key)
@@ -229,7 +229,7 @@ def serve_wsgi(
     _configure_logger()
     server: Any
     if cert and key:
-        from .serving_tls import gunicorn_server
+        from .tls import gunicorn_server
 
         server = gunicorn_server(RequestLogger(wsgi_app), sock, cert, key, threads)
         scheme, software = "https", "gunicorn"
@@ -309,7 +309,7 @@ def _url(host: str, sock: socket.socket, scheme: str = "http") -> str:
 
 
 def _configure_logger() -> None:
-    from .log import has_level_handler
+    from ..logging import has_level_handler
 
     if not logger.level:
         logger.setLevel(logging.INFO)

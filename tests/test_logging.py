@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from hipflask import App
-from hipflask.log import default_handler, has_level_handler
+from hipflask.logging import default_handler, has_level_handler
 
 
 @pytest.fixture
@@ -105,7 +105,7 @@ def test_default_handler_writes_to_wsgi_errors_during_a_request(
     errors = io.StringIO()
     with app.test_request_context(environ_overrides={"wsgi.errors": errors}):
         app.logger.warning("in a request")
-    assert "WARNING in test_log: in a request" in errors.getvalue()
+    assert "WARNING in test_logging: in a request" in errors.getvalue()
     stderr = io.StringIO()
     monkeypatch.setattr(sys, "stderr", stderr)
     app.logger.warning("outside")

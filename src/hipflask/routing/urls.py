@@ -10,11 +10,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import quote
 
-from .ctx import _cv_app, _cv_request
-from .routing import BuildError
+from ..ctx import _cv_app, _cv_request
+from .map import BuildError
 
 if TYPE_CHECKING:
-    from .app import App
+    from ..app import App
 
 _ANCHOR_SAFE = "%!#$&'()*+,/:;=?@"
 

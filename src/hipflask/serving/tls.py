@@ -14,7 +14,7 @@ import socket
 import ssl
 from typing import Any
 
-from .serving import StartupError, WSGIApp
+from .runner import StartupError, WSGIApp
 
 __all__ = ["check_tls", "gunicorn_server", "split_ssl_context"]
 
