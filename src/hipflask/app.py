@@ -220,7 +220,7 @@ class App(Scaffold):
 
     def test_request_context(self, *args: Any, **kwargs: Any) -> RequestContext:
         """Return a request context for a made-up request (arguments as for the test client)."""
-        from .testing.client import EnvironBuilder
+        from .testing.environ import EnvironBuilder
 
         builder = EnvironBuilder(self, *args, **kwargs)
         try:

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 from .client import (
     CliRunner,
-    EnvironBuilder,
     FlaskClient,
     FlaskCliRunner,
     TestClient,
     TestResponse,
 )
 from .cookiejar import Cookie
+from .environ import EnvironBuilder
 
 __all__ = [
     "CliRunner",
