@@ -9,6 +9,7 @@ from __future__ import annotations
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
+from ._version import __version__ as __version__
 from .app import App
 from .blueprints import Blueprint
 from .config import Config
@@ -55,7 +56,6 @@ if TYPE_CHECKING:
         stream_template_string,
     )
 
-__version__ = "0.1.0"
 
 # PERF: these modules import Jinja2, blinker or click (25-70 ms each); they load on first use.
 _LAZY: dict[str, str] = {

@@ -174,9 +174,6 @@ class RequestContext:
 
     def push(self) -> None:
         """Make this the current request context (pushing an app context when needed)."""
-        # PERF: one attribute check per request once the app's setup is done.
-        if not self.app._setup_finished:
-            self.app._finish_setup()
         app_ctx = _cv_app.get(None)
         if app_ctx is None or app_ctx.app is not self.app:
             app_ctx = AppContext(self.app)

@@ -12,11 +12,10 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime, timedelta
 from http import HTTPStatus
 from typing import Any
-from urllib.parse import quote
 
 from .ctx import _cv_app, _cv_request
 from .datastructures import Headers, check_header_value
-from .exceptions import HTTPException
+from .exceptions import HTTPException, redirect_body, redirect_location
 from .http import dump_cookie, parse_options_header
 
 _STATUS_LINES: dict[int, str] = {s.value: f"{s.value} {s.phrase}" for s in HTTPStatus}
@@ -25,10 +24,6 @@ _STATUS_LINES[308] = "308 Permanent Redirect"
 _REASON_PHRASE = re.compile(r"[\t\x20-\x7e\x80-\xff]*")
 
 HeadersLike = Headers | Mapping[str, Any] | Iterable[tuple[str, Any]]
-
-# SECURITY: characters kept as they are in a Location header; everything else (CR, LF, space,
-# non-ASCII) is percent-encoded, so a redirect target can never start a new header line.
-_LOCATION_SAFE = "/:?#[]@!$&'()*+,;=%~"
 
 
 def _status_line(code: int) -> str:
@@ -383,6 +378,11 @@ class Response:
         return _ClosingIterable(self.iter_encoded(), self.close)
 
 
+# NOTE: exceptions (layer 0) describe a status, headers and a body; this is where they learn
+# which class to build their response with.
+HTTPException.response_class = Response
+
+
 class _ClosingIterable:
     """Wrap a body so the server's ``close()`` also closes the response (PEP 3333)."""
 
@@ -435,19 +435,9 @@ def redirect(location: str, code: int = 302, Response: type[Response] | None = N
     if Response is None:
         app_ctx = _cv_app.get(None)
         Response = app_ctx.app.response_class if app_ctx is not None else globals()["Response"]
-    safe_location = quote(location, safe=_LOCATION_SAFE)
-    from html import escape  # NOTE: imported on use, to keep `import hipflask` lean
-
-    html_location = escape(location)
-    body = (
-        "<!doctype html>\n<html lang=en>\n<title>Redirecting...</title>\n"
-        "<h1>Redirecting...</h1>\n"
-        "<p>You should be redirected automatically to the target URL: "
-        f'<a href="{html_location}">{html_location}</a>. If not, click the link.\n'
-    )
     assert Response is not None
-    response = Response(body, code, mimetype="text/html")
-    response.headers["Location"] = safe_location
+    response = Response(redirect_body(location), code, mimetype="text/html")
+    response.headers["Location"] = redirect_location(location)
     return response
 
 

@@ -195,7 +195,7 @@ def _load_env_file(ctx: click.Context, param: click.Parameter, value: str | None
 def _show_version(ctx: click.Context, param: click.Parameter, value: bool) -> None:
     if not value or ctx.resilient_parsing:
         return
-    from .. import __version__
+    from .._version import __version__
 
     click.echo(f"Python {platform.python_version()}\nhipflask {__version__}", color=ctx.color)
     ctx.exit()

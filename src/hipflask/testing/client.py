@@ -152,7 +152,7 @@ class TestClient:
     max_redirects = 20
 
     def __init__(self, app: App, use_cookies: bool = True) -> None:
-        from .. import __version__
+        from .._version import __version__
 
         self.app = app
         #: Environ keys every request starts from (the builder's ``environ_base`` wins).
