@@ -187,3 +187,41 @@ def test_the_check_sees_lazy_imports_and_skips_type_checking_ones() -> None:
     found = [t for node in imports(ast.parse(source)) for t in targets("response", node)]
     assert found == ["templating"]
     assert layer_of("templating") > layer_of("response")
+
+
+def defined_names(tree: ast.AST) -> set[str]:
+    """Return the names a module defines itself: functions, classes, variables, attributes."""
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            names.add(node.name)
+        elif isinstance(node, ast.Name | ast.arg) and isinstance(
+            getattr(node, "ctx", ast.Store()), ast.Store
+        ):
+            names.add(node.id if isinstance(node, ast.Name) else node.arg)
+        elif isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store):
+            names.add(node.attr)
+    return names
+
+
+def private_reads(name: str) -> Iterator[str]:
+    """Yield the ``_private`` names of other modules that module ``name`` reads."""
+    tree = ast.parse(source_of(name).read_text(encoding="utf-8"))
+    own = defined_names(tree)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and (node.level or "hipflask" in (node.module or "")):
+            for alias in node.names:
+                if alias.name.startswith("_"):
+                    yield f"line {node.lineno}: imports {alias.name}"
+        elif isinstance(node, ast.Attribute):
+            attr = node.attr
+            if attr.startswith("_") and not attr.endswith("__") and attr not in own:
+                yield f"line {node.lineno}: reads .{attr}"
+
+
+BATTERIES = [name for name in module_names() if layer_of(name) == 4]
+
+
+@pytest.mark.parametrize("name", BATTERIES)
+def test_batteries_read_no_private_name_of_the_core(name: str) -> None:
+    assert list(private_reads(name)) == []

@@ -57,6 +57,9 @@ if TYPE_CHECKING:
     )
 
 
+# NOTE: taken now, because the submodule hipflask.globals, once imported, shadows the builtin.
+_NAMESPACE = globals()
+
 # PERF: these modules import Jinja2, blinker or click (25-70 ms each); they load on first use.
 _LAZY: dict[str, str] = {
     "Markup": "markupsafe",
@@ -133,5 +136,5 @@ def __getattr__(name: str) -> Any:
     if module is None:
         raise AttributeError(f"module 'hipflask' has no attribute {name!r}")
     value = getattr(import_module(module), name)
-    globals()[name] = value
+    _NAMESPACE[name] = value
     return value

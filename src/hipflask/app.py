@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from . import wiring
 from .config import DEFAULT_CONFIG, Config, ConfigAttribute
-from .ctx import AppContext, RequestContext, _AppCtxGlobals, _cv_request
+from .ctx import AppContext, RequestContext, _AppCtxGlobals, request_ctx_var
 from .exceptions import (
     HTTPException,
     InternalServerError,
@@ -241,7 +241,7 @@ class App(Scaffold):
     def do_teardown_request(self, exc: BaseException | None = None) -> None:
         """Run every teardown_request callback, even when an earlier one raises."""
         if self.teardown_request_funcs:
-            ctx = _cv_request.get(None)
+            ctx = request_ctx_var.get(None)
             scopes = ctx.request._scopes if ctx is not None else (None,)
             funcs = [
                 func
@@ -310,8 +310,8 @@ class App(Scaffold):
         if provide_automatic_options:
             methods.add("OPTIONS")
         url_rule = self.url_rule_class(rule, endpoint=endpoint, methods=methods, **options)
-        url_rule.provide_automatic_options = provide_automatic_options  # type: ignore[attr-defined]
-        url_rule.scopes = _scopes_of(endpoint)  # type: ignore[attr-defined]
+        url_rule.provide_automatic_options = provide_automatic_options
+        url_rule.scopes = _scopes_of(endpoint)
         if view_func is not None:
             existing = self.view_functions.get(endpoint)
             if existing is not None and view_func not in (existing, _unwrap_async(existing)):
@@ -397,7 +397,10 @@ class App(Scaffold):
     # -- signals ---------------------------------------------------------------------------
 
     def _send_signal(self, name: str, **kwargs: Any) -> None:
-        signal = getattr(sys.modules["hipflask.signals"], name)
+        """Send the signal ``name`` of :mod:`hipflask.signals` (imported, as the flag says)."""
+        from . import signals
+
+        signal = getattr(signals, name)
         if signal.receivers:
             signal.send(self, _async_wrapper=ensure_sync, **kwargs)
 

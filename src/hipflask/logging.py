@@ -6,14 +6,14 @@ import logging
 import sys
 from typing import TYPE_CHECKING, TextIO, cast
 
-from .ctx import LocalProxy, _cv_request
+from .ctx import LocalProxy, request_ctx_var
 
 if TYPE_CHECKING:
     from .app import App
 
 
 def _errors_stream() -> TextIO:
-    request_ctx = _cv_request.get(None)
+    request_ctx = request_ctx_var.get(None)
     if request_ctx is not None:
         return cast(TextIO, request_ctx.request.environ["wsgi.errors"])
     return sys.stderr

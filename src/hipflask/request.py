@@ -576,7 +576,7 @@ class Request:
         rule = self.url_rule
         if rule is None:
             return (None,)
-        scopes: tuple[str | None, ...] = rule.scopes  # type: ignore[attr-defined]
+        scopes: tuple[str | None, ...] = rule.scopes
         return scopes
 
     def close(self) -> None:

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from http import HTTPStatus
 from typing import Any
 
-from .ctx import _cv_app, _cv_request
+from .ctx import app_ctx_var, request_ctx_var
 from .datastructures import Headers, check_header_value
 from .exceptions import HTTPException, redirect_body, redirect_location
 from .http import dump_cookie, parse_options_header
@@ -69,7 +69,7 @@ class Response:
         4093 (what browsers keep) outside an app context; 0 turns the warning off. A
         subclass may set a class attribute of the same name instead.
         """
-        app_ctx = _cv_app.get(None)
+        app_ctx = app_ctx_var.get(None)
         if app_ctx is None:
             return 4093
         size: int = app_ctx.app.config["MAX_COOKIE_SIZE"]
@@ -433,7 +433,7 @@ def redirect(location: str, code: int = 302, Response: type[Response] | None = N
     Non-ASCII characters, spaces, CR and LF in ``location`` are percent-encoded.
     """
     if Response is None:
-        app_ctx = _cv_app.get(None)
+        app_ctx = app_ctx_var.get(None)
         Response = app_ctx.app.response_class if app_ctx is not None else globals()["Response"]
     assert Response is not None
     response = Response(redirect_body(location), code, mimetype="text/html")
@@ -448,7 +448,7 @@ def make_response(*args: Any) -> Response:
     ``make_response(body, 404)`` and ``make_response(body, 404, headers)`` coerce like a view's
     return value does.
     """
-    app_ctx = _cv_app.get(None)
+    app_ctx = app_ctx_var.get(None)
     if app_ctx is None:
         raise RuntimeError("make_response() needs an application context.")
     if not args:
@@ -480,7 +480,7 @@ def coerce_view_result(
     elif isinstance(rv, dict | list):
         response = json_response(rv)
     elif isinstance(rv, HTTPException):
-        ctx = _cv_request.get(None)
+        ctx = request_ctx_var.get(None)
         response = rv.get_response(ctx.request if ctx is not None else None)
     elif hasattr(rv, "__next__") or hasattr(rv, "__iter__"):
         return response_class(rv, status=status, headers=headers)

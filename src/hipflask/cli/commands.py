@@ -41,6 +41,7 @@ __all__ = [
     "find_best_app",
     "get_debug_flag",
     "get_load_dotenv",
+    "get_version",
     "load_dotenv",
     "locate_app",
     "main",
@@ -192,7 +193,7 @@ def _load_env_file(ctx: click.Context, param: click.Parameter, value: str | None
     return value
 
 
-def _show_version(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+def get_version(ctx: click.Context, param: click.Parameter, value: bool) -> None:
     if not value or ctx.resilient_parsing:
         return
     from .._version import __version__
@@ -230,7 +231,7 @@ _version_option = click.Option(
     is_eager=True,
     expose_value=False,
     help="Show the Python and hipflask versions.",
-    callback=_show_version,
+    callback=get_version,
 )
 
 

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from ..ctx import _cv_app
+from ..ctx import app_ctx_var
 from ..http import http_date
 
 if TYPE_CHECKING:
@@ -175,9 +175,13 @@ class JSONProvider:
         return self._app.response_class(body + "\n", mimetype=self.mimetype)
 
 
+#: Flask's name for the default provider (``flask.json.provider.DefaultJSONProvider``).
+DefaultJSONProvider = JSONProvider
+
+
 def jsonify(*args: Any, **kwargs: Any) -> Response:
     """Return a JSON response: ``jsonify(a=1)``, ``jsonify({'a': 1})`` or ``jsonify([1, 2])``."""
-    app_ctx = _cv_app.get(None)
+    app_ctx = app_ctx_var.get(None)
     if app_ctx is None:
         raise RuntimeError("jsonify() needs an application context.")
     return app_ctx.app.json.response(*args, **kwargs)
@@ -185,7 +189,7 @@ def jsonify(*args: Any, **kwargs: Any) -> Response:
 
 def dumps(obj: Any, **kwargs: Any) -> str:
     """Serialise with the current app's provider, or with the defaults outside an app."""
-    app_ctx = _cv_app.get(None)
+    app_ctx = app_ctx_var.get(None)
     if app_ctx is not None:
         return app_ctx.app.json.dumps(obj, **kwargs)
     kwargs.setdefault("default", to_json_compatible)
@@ -194,7 +198,7 @@ def dumps(obj: Any, **kwargs: Any) -> str:
 
 def loads(s: str | bytes, **kwargs: Any) -> Any:
     """Parse JSON with the current app's provider, or the standard library outside an app."""
-    app_ctx = _cv_app.get(None)
+    app_ctx = app_ctx_var.get(None)
     if app_ctx is not None:
         return app_ctx.app.json.loads(s, **kwargs)
     return _json.loads(s, **kwargs)

@@ -197,6 +197,11 @@ class Rule:
         self.host = host
         self.redirect_to = redirect_to
         self.map: Map | None = None
+        #: Whether ``OPTIONS`` is answered automatically (set by ``App.add_url_rule``).
+        self.provide_automatic_options = False
+        #: The hook scopes of the endpoint: its blueprints innermost first, then the app
+        #: (``None``); set by ``App.add_url_rule``.
+        self.scopes: tuple[str | None, ...] = (None,)
         self._parts = _parse_rule(string)
         self.arguments = {part.name for part in self._parts if isinstance(part, _Variable)}
         self._defaults = self.defaults or {}

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import quote
 
-from ..ctx import _cv_app, _cv_request
+from ..ctx import app_ctx_var, request_ctx_var
 from .map import BuildError
 
 if TYPE_CHECKING:
@@ -35,7 +35,7 @@ def url_for(
     ``_method`` picks the rule for that method. A missing endpoint or value raises
     :class:`~hipflask.routing.BuildError`.
     """
-    app_ctx = _cv_app.get(None)
+    app_ctx = app_ctx_var.get(None)
     if app_ctx is None:
         raise RuntimeError(
             "Unable to build URLs outside an application context. Use 'with app.app_context():'."
@@ -91,7 +91,7 @@ def build_url(
 
 def _base(app: App, endpoint: str, external: bool | None, scheme: str | None) -> _Base:
     """Resolve ``.endpoint`` and the URL's origin from the request, or from the config."""
-    req_ctx = _cv_request.get(None)
+    req_ctx = request_ctx_var.get(None)
     if req_ctx is not None:
         request = req_ctx.request
         if endpoint[:1] == ".":

@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from ..ctx import _cv_request
+from ..ctx import request_ctx_var
 from ..http import dump_cookie, parse_cookie
 from ..json.tag import TaggedJSONSerializer
 from .signing import Signer, b64decode, b64encode
@@ -414,7 +414,7 @@ class SessionInterface:
 
     def _cookie_options(self, app: App) -> _CookieOptions:
         """Return name, domain, path, secure, httponly, samesite and partitioned."""
-        ctx = _cv_request.get(None)
+        ctx = request_ctx_var.get(None)
         https = ctx is not None and ctx.request.is_secure
         snapshot = None
         if self._default_getters:
