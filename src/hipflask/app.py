@@ -67,7 +67,7 @@ class App(Scaffold):
     test_cli_runner_class: type[Any] | None = None
     default_config = DEFAULT_CONFIG
     #: Flipped to True by importing :mod:`hipflask.signals`.
-    # PERF: nobody can have connected a receiver before that module was imported, so until then
+    # NOTE: nobody can have connected a receiver before that module was imported, so until then
     # every send site costs one class-attribute lookup.
     _signals_active: bool = False
     #: True once :meth:`finalize` installed the batteries the config switches ask for.
@@ -457,7 +457,7 @@ class App(Scaffold):
         self, environ: dict[str, Any], start_response: Callable[..., Any]
     ) -> Iterable[bytes]:
         """Run one request through the pipeline and hand the response to the server."""
-        # PERF: one attribute check per request once the app is finalized.
+        # NOTE: one attribute check per request once the app is finalized.
         if not self._finalized:
             self.finalize()
         ctx = RequestContext(self, environ)
@@ -650,7 +650,7 @@ class App(Scaffold):
         (streamed), an HTTPException, or a tuple ``(body, status)``, ``(body, headers)`` or
         ``(body, status, headers)``.
         """
-        if type(rv) is str:  # PERF: the most common return value, checked first
+        if type(rv) is str:  # NOTE: the most common return value, checked first
             return self.response_class(rv)
         return coerce_view_result(rv, self.response_class, self.json.response)
 

@@ -327,7 +327,7 @@ class CSRFProtect:
         request.environ[_VALID_KEY] = True
 
     def _check_request(self) -> None:
-        # PERF: GET, HEAD and OPTIONS leave after one set lookup.
+        # NOTE: GET, HEAD and OPTIONS leave after one set lookup.
         if request.method not in config_value("WTF_CSRF_METHODS"):
             return
         if not config_value("WTF_CSRF_ENABLED") or not config_value("WTF_CSRF_CHECK_DEFAULT"):

@@ -43,7 +43,7 @@ class HTTPException(Exception):
 
     def get_body(self, wants_json: bool = False) -> tuple[str, str]:
         """Return ``(body, content_type)`` for the default error page."""
-        # PERF: default pages repeat (every 404 of a scanner), so they are rendered once.
+        # NOTE: default pages repeat (every 404 of a scanner), so they are rendered once.
         key = (type(self), self.code, self.name, self.description, wants_json)
         body = _BODIES.get(key)
         if body is None:

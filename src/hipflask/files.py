@@ -186,7 +186,7 @@ def _resolve(directory: str, path: str) -> tuple[str, os.stat_result] | None:
 
     # SECURITY: each segment is lstat'ed; a symlink is followed only when its target stays
     # inside the directory, so a link pointing outside answers 404 like a missing file.
-    # PERF: no realpath() of the whole path (an lstat per component from the root): only the
+    # NOTE: no realpath() of the whole path (an lstat per component from the root): only the
     # segments below the directory are checked, and the last lstat is the file's stat.
     """
     parts = _safe_parts(path)
@@ -356,7 +356,7 @@ def _send(
     if mimetype is None:
         mimetype = _mimetype_for(name)
     response = _response_class()(body, mimetype=mimetype, direct_passthrough=True)
-    # PERF: the headers are new, so add() appends without searching for an existing one.
+    # NOTE: the headers are new, so add() appends without searching for an existing one.
     add = response.headers.add
     if size is not None:
         add("Content-Length", str(size))

@@ -59,7 +59,7 @@ class Response:
     _default_content_type = "text/html; charset=utf-8"
     #: ``(code, line)`` when a status string with a reason phrase was assigned; the line is
     #: sent only while ``status_code`` is still that code.
-    # PERF: a class default, so the common integer status costs no instance attribute.
+    # NOTE: a class default, so the common integer status costs no instance attribute.
     _custom_status: tuple[int, str] | None = None
 
     @property
@@ -275,7 +275,7 @@ class Response:
         """Add ``header`` to ``Vary`` once."""
         current = self.headers.get("Vary")
         if current is None:
-            # PERF: nothing to replace, so append instead of a second scan by Headers.set.
+            # NOTE: nothing to replace, so append instead of a second scan by Headers.set.
             self.headers.add("Vary", header)
             return
         names = {part.strip().lower() for part in current.split(",")}
@@ -299,7 +299,7 @@ class Response:
         partitioned: bool = False,
     ) -> None:
         """Add a ``Set-Cookie`` header; illegal names or attribute values raise ValueError."""
-        # PERF: dump_cookie has validated every part (no CR, LF or NUL can survive it), so the
+        # NOTE: dump_cookie has validated every part (no CR, LF or NUL can survive it), so the
         # header is appended without Headers.add checking it a second time.
         self.headers._list.append(
             (

@@ -210,7 +210,7 @@ def _update_context(app: App, context: dict[str, Any], defaults: bool) -> None:
     """Merge in Flask's default values (when ``defaults``), then the context processors' values;
     what the caller passed wins.
 
-    # PERF: the render functions call this only when there is something to merge: with no
+    # NOTE: the render functions call this only when there is something to merge: with no
     # processor and no template receiver (the common case) a render pays two truth tests.
     """
     funcs = _context_processors(app)

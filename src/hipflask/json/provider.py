@@ -137,7 +137,7 @@ class JSONProvider:
     def _encoder(self) -> Callable[[Any], str]:
         """Return the encode function for the current settings, built once per combination.
 
-        # PERF: ``json.dumps`` with keyword arguments builds a new encoder on every call, which
+        # NOTE: ``json.dumps`` with keyword arguments builds a new encoder on every call, which
         # costs more than encoding a small payload.
         """
         config = self._app.config

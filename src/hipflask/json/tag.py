@@ -72,7 +72,7 @@ class TaggedJSONSerializer:
 
     def dumps(self, value: Any) -> str:
         """Return ``value`` as tagged JSON; raise TypeError for a type it cannot hold."""
-        # PERF: a flat dict of scalars (most sessions) skips the tagging walk.
+        # NOTE: a flat dict of scalars (most sessions) skips the tagging walk.
         if isinstance(value, dict) and _is_flat(value):
             return self._encode(value)
         return self._encode(self.tag(value))
@@ -81,7 +81,7 @@ class TaggedJSONSerializer:
         """Parse tagged JSON back into Python values (ValueError when it is not JSON)."""
         if isinstance(data, bytes):
             data = data.decode("utf-8")
-        # PERF: every tag key starts with '" ', so JSON without one needs no object hook.
+        # NOTE: every tag key starts with '" ', so JSON without one needs no object hook.
         tagged = '" ' in data
         try:
             try:
@@ -149,7 +149,7 @@ def _is_flat(value: dict[Any, Any]) -> bool:
     # NOTE: dict's own methods, so a session (a dict subclass) is not marked as accessed.
     if dict.__len__(value) == 1 and next(dict.__iter__(value)) in _UNTAG:
         return False
-    # PERF: a loop beats all() and its generator on the few values of a session.
+    # NOTE: a loop beats all() and its generator on the few values of a session.
     for item in dict.values(value):  # noqa: SIM110
         if type(item) not in _SCALARS:
             return False

@@ -102,7 +102,7 @@ class SessionMixin(MutableMapping[str, Any]):
 class SecureCookieSession(dict[str, Any], SessionMixin):
     """A dict that records being read (``accessed``) and written (``modified``)."""
 
-    # PERF: class-level defaults keep opening a session to one dict copy.
+    # NOTE: class-level defaults keep opening a session to one dict copy.
     new = False
     accessed = False
     _modified = False
@@ -281,7 +281,7 @@ class SessionInterface:
 
     def is_null_session(self, obj: object) -> bool:
         """Tell whether ``obj`` is a null session (never saved)."""
-        # PERF: isinstance() against an ABC subclass goes through ABCMeta; the MRO test does not.
+        # NOTE: isinstance() against an ABC subclass goes through ABCMeta; the MRO test does not.
         return self.null_session_class in type(obj).__mro__
 
     def get_cookie_name(self, app: App) -> str:
@@ -378,7 +378,7 @@ class SessionInterface:
         options = self._cookie_options(app)
         expires = self.get_expiration_time(app, session)
         max_age = None if expires is None else int(_lifetime_seconds(app))
-        # PERF: the attributes are the same on every response; dump_cookie (which validates
+        # NOTE: the attributes are the same on every response; dump_cookie (which validates
         # them) runs once per configuration and, for a permanent session, once per second.
         key = (options, max_age, None if expires is None else int(expires.timestamp()))
         cached = self._cookie_cache
@@ -544,7 +544,7 @@ class SecureCookieSessionInterface(SessionInterface):
 
 def _lifetime_seconds(app: App) -> float:
     """Return ``app.permanent_session_lifetime`` in seconds."""
-    # PERF: the config value directly, without the timedelta conversion of the app attribute.
+    # NOTE: the config value directly, without the timedelta conversion of the app attribute.
     lifetime = app.config["PERMANENT_SESSION_LIFETIME"]
     if isinstance(lifetime, timedelta):
         return lifetime.total_seconds()
