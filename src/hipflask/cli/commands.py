@@ -3,7 +3,7 @@
 ``hipflask --app TARGET COMMAND`` (or ``HIPFLASK_APP=TARGET``) loads the app, then runs a
 built-in command or one the app registered with ``@app.cli.command()``. TARGET is a module
 (``hello``, ``pkg.web``), ``module:name``, ``module:factory()``, ``module:factory("arg", x=1)``
-or a file path (``src/hello.py``); :mod:`hipflask.discovery` finds it. See ``docs/cli.md``.
+or a file path (``src/hello.py``); :mod:`hipflask.cli.discovery` finds it. See ``docs/cli.md``.
 """
 
 from __future__ import annotations

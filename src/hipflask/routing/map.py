@@ -1,8 +1,8 @@
 """URL rules, the map that matches and builds them, and URL building.
 
 A :class:`Map` holds :class:`Rule` objects. On the first match after an :meth:`Map.add`, the
-map compiles its rules into a :class:`~hipflask.matcher.Matcher` (a dict for static paths, a
-segment trie for the rest); the converters are in :mod:`hipflask.converters`.
+map compiles its rules into a :class:`~hipflask.routing.matcher.Matcher` (a dict for static paths, a
+segment trie for the rest); the converters are in :mod:`hipflask.routing.converters`.
 """
 
 from __future__ import annotations

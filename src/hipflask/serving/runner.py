@@ -1,11 +1,9 @@
-"""The development server behind ``hipflask run`` and ``app.run()``: waitress, request logging,
-start-up checks, and a watchfiles reloader.
+"""The development server behind ``hipflask run`` and ``app.run()``: waitress, request logging
+and start-up checks.
 
-The reloader parent binds the listening socket, watches the code and template folders, and
-runs the app in a child process that inherits the socket (``HIPFLASK_SERVER_FD``); on a change
-it replaces the child. Connections made during a restart wait in the socket's backlog instead of
-being refused. Plain HTTP is served by waitress; HTTPS (``--cert``/``--key``) by gunicorn, see
-:mod:`hipflask.serving_tls`.
+Plain HTTP is served by waitress; HTTPS (``--cert``/``--key``) by gunicorn, see
+:mod:`hipflask.serving.tls`. With ``use_reloader`` the app runs in a child process of the
+reloader (:mod:`hipflask.serving.reloader`).
 """
 
 from __future__ import annotations
@@ -69,7 +67,7 @@ def check_startup(
     """Raise :class:`StartupError` when serving ``app`` this way would be unsafe.
 
     Refused: a ``cert`` or ``key`` that cannot serve HTTPS (see
-    :func:`hipflask.serving_tls.check_tls`), debug mode on an address other than loopback unless
+    :func:`hipflask.serving.tls.check_tls`), debug mode on an address other than loopback unless
     ``allow_unsafe_debug``, and without debug mode a SECRET_KEY missing or under 32 bytes.
     """
     if cert or key:
@@ -222,7 +220,7 @@ def serve_wsgi(
     """Serve a WSGI callable, logging each request, until interrupted.
 
     Plain HTTP is served by waitress; with a ``cert`` and its ``key`` (checked by
-    :func:`check_startup`), HTTPS is served by gunicorn (see :mod:`hipflask.serving_tls`).
+    :func:`check_startup`), HTTPS is served by gunicorn (see :mod:`hipflask.serving.tls`).
     """
     sock = _inherited_socket() or _bind(host, port)
     _configure_logger()

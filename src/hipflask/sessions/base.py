@@ -3,7 +3,7 @@
 The request context opens the session on first use through ``app.session_interface``; the app
 saves it after the after-request hooks, and only when it was opened. ``SESSION_TYPE`` chooses the
 backend: ``'cookie'`` (the data, signed, in the cookie; the default) or ``'sqlite'`` / ``'redis'``
-(only a signed random id in the cookie; see :mod:`hipflask.sessions_server`).
+(only a signed random id in the cookie; see :mod:`hipflask.sessions.server`).
 
 Every response whose request opened the session carries ``Vary: Cookie``, so a shared cache
 never serves one user's page to another.

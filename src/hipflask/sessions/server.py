@@ -1,5 +1,5 @@
 """Server-side sessions: a signed random id in the cookie, the data in a :mod:`session store
-<hipflask.session_stores>`.
+<hipflask.sessions.stores>`.
 
 Choose it with ``SESSION_TYPE = 'sqlite'`` (``SESSION_SQLITE_PATH``, default
 ``<instance>/sessions.sqlite3``) or ``'redis'`` (``SESSION_REDIS_URL``, ``SESSION_KEY_PREFIX``,
