@@ -56,7 +56,7 @@ MAP: dict[tuple[str, str], object] = {
         "hipflask.sessions.base"
     ).SessionInterface,
     ("sessions", "SecureCookieSessionInterface"): importlib.import_module(
-        "hipflask.sessions.base"
+        "hipflask.sessions.cookie"
     ).SecureCookieSessionInterface,
     ("sessions", "SessionMixin"): importlib.import_module("hipflask.sessions.base").SessionMixin,
     ("testing", "FlaskClient"): client.TestClient,

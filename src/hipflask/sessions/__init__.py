@@ -9,11 +9,11 @@ from __future__ import annotations
 from .base import (
     NullSession,
     SecureCookieSession,
-    SecureCookieSessionInterface,
     SessionInterface,
     SessionMixin,
     session_interface_for,
 )
+from .cookie import SecureCookieSessionInterface
 
 __all__ = [
     "NullSession",
