@@ -21,7 +21,7 @@ BATTERIES = [
     "hipflask.auth", "hipflask.db",
     "wtforms", "sqlalchemy", "jinja2",
 ]  # fmt: skip
-HEAVY = [*BATTERIES, "blinker", "click", "itsdangerous"]
+HEAVY = [*BATTERIES, "blinker", "click", "itsdangerous", "python_multipart", "multipart"]
 
 
 def test_all_is_sorted_and_unique() -> None:
