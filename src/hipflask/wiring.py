@@ -61,7 +61,7 @@ def finalize(app: App) -> None:
 
 def session_interface(app: App) -> SessionInterface:
     """Return the session backend ``SESSION_TYPE`` chooses."""
-    from .sessions.base import session_interface_for
+    from .sessions.cookie import session_interface_for
 
     return session_interface_for(app)
 

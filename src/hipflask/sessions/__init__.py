@@ -11,9 +11,8 @@ from .base import (
     SecureCookieSession,
     SessionInterface,
     SessionMixin,
-    session_interface_for,
 )
-from .cookie import SecureCookieSessionInterface
+from .cookie import SecureCookieSessionInterface, session_interface_for
 
 __all__ = [
     "NullSession",

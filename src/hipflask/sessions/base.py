@@ -1,4 +1,4 @@
-"""Sessions: the session object, the backend interface, and the choice of backend.
+"""Sessions: the session objects and the backend interface.
 
 The request context opens the session on first use through ``app.session_interface``; the app
 saves it after the after-request hooks, and only when it was opened. ``SESSION_TYPE`` chooses the
@@ -33,7 +33,6 @@ __all__ = [
     "SecureCookieSession",
     "SessionInterface",
     "SessionMixin",
-    "session_interface_for",
 ]
 
 _NO_SECRET_KEY = (
@@ -485,20 +484,3 @@ def dump_session_value(serializer: TaggedJSONSerializer, key: str, value: Any) -
             f"which cannot be serialized ({exc}). Store JSON values (str, int, float, bool, "
             "None, list, dict) or datetime, bytes, tuple, UUID, Markup."
         ) from exc
-
-
-def session_interface_for(app: App) -> SessionInterface:
-    """Return the backend that ``SESSION_TYPE`` names: ``cookie``, ``sqlite`` or ``redis``."""
-    kind = app.config.get("SESSION_TYPE") or "cookie"
-    if kind == "cookie":
-        from .cookie import SecureCookieSessionInterface
-
-        return SecureCookieSessionInterface()
-    if kind in ("sqlite", "redis"):
-        from .server import ServerSideSessionInterface
-
-        return ServerSideSessionInterface.from_config(app)
-    raise ValueError(
-        f"Unknown SESSION_TYPE {kind!r}: use 'cookie' (signed cookie, the default), 'sqlite' "
-        "(one machine) or 'redis' (several machines)."
-    )

@@ -1,4 +1,5 @@
-"""The signed-cookie session backend (the default, ``SESSION_TYPE = 'cookie'``).
+"""The signed-cookie session backend (the default, ``SESSION_TYPE = 'cookie'``), and the choice
+of a backend by ``SESSION_TYPE`` (:func:`session_interface_for`).
 
 The data travels in the cookie as tagged JSON, maybe compressed, signed with HMAC in
 itsdangerous's format, so cookies from Flask apps with the same key are read.
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
     from ..request import Request
     from ..response import Response
 
-__all__ = ["SecureCookieSessionInterface"]
+__all__ = ["SecureCookieSessionInterface", "session_interface_for"]
 
 # NOTE: payloads shorter than this rarely shrink under zlib; skipping it saves a few microseconds.
 _COMPRESS_FROM = 128
@@ -120,3 +121,18 @@ class SecureCookieSessionInterface(SessionInterface):
         except (ValueError, zlib.error):
             return None
         return data if type(data) is dict else None
+
+
+def session_interface_for(app: App) -> SessionInterface:
+    """Return the backend that ``SESSION_TYPE`` names: ``cookie``, ``sqlite`` or ``redis``."""
+    kind = app.config.get("SESSION_TYPE") or "cookie"
+    if kind == "cookie":
+        return SecureCookieSessionInterface()
+    if kind in ("sqlite", "redis"):
+        from .server import ServerSideSessionInterface
+
+        return ServerSideSessionInterface.from_config(app)
+    raise ValueError(
+        f"Unknown SESSION_TYPE {kind!r}: use 'cookie' (signed cookie, the default), 'sqlite' "
+        "(one machine) or 'redis' (several machines)."
+    )
