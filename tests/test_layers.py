@@ -225,3 +225,15 @@ BATTERIES = [name for name in module_names() if layer_of(name) == 4]
 @pytest.mark.parametrize("name", BATTERIES)
 def test_batteries_read_no_private_name_of_the_core(name: str) -> None:
     assert list(private_reads(name)) == []
+
+
+def test_every_module_is_in_the_module_map_of_the_design() -> None:
+    design = (PACKAGE.parent.parent / "docs" / "design.md").read_text(encoding="utf-8")
+    missing = []
+    for name in module_names():
+        path = source_of(name).relative_to(PACKAGE).as_posix()
+        if path.endswith("/__init__.py") or name in ("__main__", "_version"):
+            continue
+        if f"`{path}`" not in design:
+            missing.append(path)
+    assert missing == []
