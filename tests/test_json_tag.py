@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -11,7 +12,7 @@ from uuid import UUID
 import pytest
 from markupsafe import Markup
 
-from hipflask.json.tag import TaggedJSONSerializer
+from hipflask.json.tag import JSONTag, TaggedJSONSerializer
 
 serializer = TaggedJSONSerializer()
 
@@ -104,3 +105,80 @@ def test_dates_decimals_and_dataclasses_are_stored_as_flask_stores_them() -> Non
 def test_wrongly_tagged_or_absurdly_nested_data_is_a_value_error(corrupt: str) -> None:
     with pytest.raises(ValueError):
         serializer.loads(corrupt)
+
+
+class TagOrderedDict(JSONTag):
+    """Flask's documented example of a custom tag."""
+
+    __slots__ = ()
+    key = " od"
+
+    def check(self, value: Any) -> bool:
+        return isinstance(value, OrderedDict)
+
+    def to_json(self, value: Any) -> Any:
+        return [[key, self.serializer.tag(item)] for key, item in value.items()]
+
+    def to_python(self, value: Any) -> Any:
+        return OrderedDict(value)
+
+
+class Point:
+    def __init__(self, x: int, y: int) -> None:
+        self.x, self.y = x, y
+
+
+class TagPoint(JSONTag):
+    __slots__ = ()
+    key = "point"  # no leading space: loads() must still untag it
+
+    def check(self, value: Any) -> bool:
+        return isinstance(value, Point)
+
+    def to_json(self, value: Any) -> Any:
+        return [value.x, value.y]
+
+    def to_python(self, value: Any) -> Any:
+        return Point(*value)
+
+
+def test_a_registered_tag_before_the_built_ins_round_trips() -> None:
+    custom = TaggedJSONSerializer()
+    custom.register(TagOrderedDict, index=0)
+    data = OrderedDict([("b", (1, 2)), ("a", b"x")])
+    dumped = custom.dumps(data)
+    assert dumped == '{" od":[["b",{" t":[1,2]}],["a",{" b":"eA=="}]]}'
+    loaded = custom.loads(dumped)
+    assert type(loaded) is OrderedDict
+    assert loaded == data
+    assert list(loaded) == ["b", "a"]
+
+
+def test_a_registered_tag_after_the_built_ins_takes_unknown_types() -> None:
+    custom = TaggedJSONSerializer()
+    with pytest.raises(TypeError):
+        custom.dumps({"p": Point(1, 2)})
+    custom.register(TagPoint)
+    dumped = custom.dumps({"p": Point(1, 2), "n": 3})
+    assert dumped == '{"p":{"point":[1,2]},"n":3}'
+    loaded = custom.loads(dumped)
+    assert (loaded["p"].x, loaded["p"].y, loaded["n"]) == (1, 2, 3)
+
+
+def test_a_taken_key_is_refused_unless_forced() -> None:
+    class TagTuple(JSONTag):
+        __slots__ = ()
+        key = " t"
+
+        def check(self, value: Any) -> bool:
+            return False
+
+        def to_python(self, value: Any) -> Any:
+            return list(value)
+
+    custom = TaggedJSONSerializer()
+    with pytest.raises(KeyError, match="' t' is already registered"):
+        custom.register(TagTuple)
+    custom.register(TagTuple, force=True)
+    assert custom.loads('{" t": [1]}') == [1]
+    assert serializer.loads('{" t": [1]}') == (1,)  # other serializers keep the built-in tag

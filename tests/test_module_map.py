@@ -47,6 +47,7 @@ MAP: dict[tuple[str, str], object] = {
     ("json.provider", "DefaultJSONProvider"): provider.JSONProvider,
     ("json.provider", "JSONProvider"): provider.JSONProvider,
     ("json.tag", "TaggedJSONSerializer"): tag.TaggedJSONSerializer,
+    ("json.tag", "JSONTag"): tag.JSONTag,
     ("logging", "default_handler"): importlib.import_module("hipflask.logging").default_handler,
     ("logging", "wsgi_errors_stream"): importlib.import_module(
         "hipflask.logging"
