@@ -336,7 +336,7 @@ def test_remember_duration_sets_cookie_and_token_lifetime(setup: Setup) -> None:
 def test_on_redis_sessions_and_store_a_copied_cookie_dies_at_logout(
     tmp_path: Path, redis_url: str
 ) -> None:
-    from .test_session_stores import purge_redis, redis_prefix
+    from .test_sessions_stores import purge_redis, redis_prefix
 
     prefix = redis_prefix()
     app, _, _ = make_app(

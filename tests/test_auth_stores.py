@@ -19,7 +19,7 @@ from hipflask.auth.stores.sqlalchemy import SQLAlchemyLoginStore
 from hipflask.auth.stores.sqlite import SQLiteLoginStore
 from hipflask.exceptions import ServiceUnavailable
 
-from .test_session_stores import purge_redis, redis_prefix
+from .test_sessions_stores import purge_redis, redis_prefix
 
 POSTGRES_URL = os.environ.get(
     "HIPFLASK_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"

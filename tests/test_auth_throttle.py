@@ -14,7 +14,7 @@ from hipflask.auth import LoginThrottle, LoginThrottled, login_user
 from hipflask.passwords import check_password_hash
 
 from .auth_app import make_app
-from .test_session_stores import purge_redis
+from .test_sessions_stores import purge_redis
 
 
 class Throttled:

@@ -316,7 +316,7 @@ def test_key_functions_read_remote_addr_only() -> None:
 
 
 def test_proxy_fix_makes_the_client_address_the_key() -> None:
-    from hipflask.proxy_fix import ProxyFix
+    from hipflask.middleware.proxy_fix import ProxyFix
 
     app, _ = make_app(default_limits=["1/minute"])
     app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1)  # type: ignore[method-assign]

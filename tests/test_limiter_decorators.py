@@ -17,7 +17,7 @@ from hipflask import App, Blueprint, Response, g, request
 from hipflask.limiter import ExemptionScope, Limiter, RateLimitExceeded, get_remote_address
 from hipflask.views import MethodView
 
-from .test_session_stores import purge_redis
+from .test_sessions_stores import purge_redis
 
 #: The storage options of the running test (empty: memory).
 STORAGE: dict[str, Any] = {}

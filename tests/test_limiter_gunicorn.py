@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from .test_gunicorn import gunicorn, request
-from .test_session_stores import purge_redis
+from .test_sessions_stores import purge_redis
 
 pytestmark = [pytest.mark.server, pytest.mark.redis]
 

@@ -17,7 +17,7 @@ from hipflask import App, request
 from hipflask.limiter import Limiter, get_remote_address
 
 from .test_gunicorn import free_port
-from .test_session_stores import purge_redis
+from .test_sessions_stores import purge_redis
 
 LOGGER = "hipflask.limiter"
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from .ctx import _current_app, after_this_request
+from .ctx import after_this_request, app_ctx_var
 
 if TYPE_CHECKING:
     from .app import App
@@ -30,7 +30,7 @@ def after_this_response(func: F) -> F:
     # NOTE: it rides on the response object the view returned; an ``after_request`` hook that
     # returns a different Response object must carry ``call_on_close`` functions over.
     """
-    app = _current_app()
+    app = app_ctx_var.get().app
 
     def attach(response: Response) -> Response:
         response.call_on_close(lambda: _run(app, func))

@@ -11,7 +11,7 @@ def get_remote_address() -> str:
     """Return the client's address (``REMOTE_ADDR``), or ``127.0.0.1`` when the server gave none.
 
     Behind a proxy every request comes from the proxy's address: wrap the app in
-    :class:`~hipflask.proxy_fix.ProxyFix` with the right hop counts, which rewrites
+    :class:`~hipflask.middleware.proxy_fix.ProxyFix` with the right hop counts, which rewrites
     ``REMOTE_ADDR`` from ``X-Forwarded-For``; the header is never read otherwise.
     """
     return request.remote_addr or "127.0.0.1"
