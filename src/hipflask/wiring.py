@@ -36,9 +36,10 @@ def finalize(app: App) -> None:
     ``CSRF_PROTECT`` installs :class:`~hipflask.csrf.CSRFProtect`; ``SECURITY_HEADERS`` and
     ``HSTS_MAX_AGE`` the hook of :func:`~hipflask.secure_headers.init_security_headers`; under
     gunicorn, a weak ``SECRET_KEY`` installs the refusal of
-    :func:`~hipflask.gunicorn_conf.install_secret_key_guard`; ``LOGGING``, ``LOG_FORMAT`` and
-    ``ACCESS_LOG`` call :func:`~hipflask.logs.setup.configure_logging`. A bad value raises
-    ValueError naming the setting. Called once, by :meth:`App.finalize <hipflask.App.finalize>`.
+    :func:`~hipflask.gunicorn_conf.install_secret_key_guard`; ``LOGGING``, ``LOG_FORMAT``,
+    ``ACCESS_LOG`` and ``LOG_USER_ID`` call :func:`~hipflask.logs.setup.configure_logging`. A bad
+    value raises ValueError naming the setting. Called once, by :meth:`App.finalize
+    <hipflask.App.finalize>`.
 
     # NOTE: only a switch that is on imports its battery, so the core loads none by itself.
     """
@@ -59,8 +60,9 @@ def finalize(app: App) -> None:
 
         install_secret_key_guard(app)
     # NOTE: last, so the access line's after_request hook runs after every other one.
-    logging_settings = (config.get("LOGGING"), config.get("ACCESS_LOG"))
-    if logging_settings != (None, None) or config.get("LOG_FORMAT", "text") != "text":
+    if config.get("LOG_FORMAT", "text") != "text" or any(
+        config.get(key) is not None for key in ("LOGGING", "ACCESS_LOG", "LOG_USER_ID")
+    ):
         from .logs.setup import configure_logging
 
         configure_logging(app)
