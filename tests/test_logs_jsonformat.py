@@ -14,6 +14,7 @@ import pytest
 from hipflask import App
 from hipflask.logging import default_handler
 from hipflask.logs import JSONFormatter, json_handler
+from hipflask.logs.jsonformat import _utc_time
 from tests.conftest import JSONLog
 
 TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
@@ -112,3 +113,10 @@ def test_json_leaves_handlers_you_configured(json_log: JSONLog, tmp_path: Path) 
     app.finalize()
     assert app.logger.handlers == handlers
     assert json_handler not in handlers
+
+
+def test_times_are_utc_with_milliseconds_across_seconds() -> None:
+    assert _utc_time(0.5) == "1970-01-01T00:00:00.500Z"
+    assert _utc_time(0.75) == "1970-01-01T00:00:00.750Z"
+    assert _utc_time(86_401.0) == "1970-01-02T00:00:01.000Z"
+    assert _utc_time(0.001) == "1970-01-01T00:00:00.001Z"

@@ -73,8 +73,8 @@ def _log_access(logger: logging.Logger, ctx: Any, response: Response) -> None:
     logger.info(
         '%s %s "%s %s" %s %sms %s',
         fields["remote_addr"] or "-",
-        fields["user_id"] or "-",
-        fields["method"],
+        printable(fields["user_id"] or "-"),
+        printable(fields["method"]),
         printable(fields["path"]),
         fields["status"],
         "-" if duration is None else f"{duration:.2f}",
