@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import io
+import json
+import logging
 import os
 import re
 import shutil
@@ -180,3 +183,38 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         return f"sqlite:///{tmp_path / 'test.db'}"
     url: str = request.getfixturevalue(f"{request.param}_url")
     return url
+class JSONLog:
+    """The JSON lines written by the logger of an app named :attr:`name` (and its children)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.stream = io.StringIO()
+
+    def lines(self) -> list[dict[str, Any]]:
+        """Return every line written so far, parsed (a line that is not JSON fails the test)."""
+        return [json.loads(line) for line in self.stream.getvalue().splitlines()]
+
+    def of(self, logger: str) -> list[dict[str, Any]]:
+        """Return the lines of one logger (``log.of(f"{log.name}.access")``)."""
+        return [line for line in self.lines() if line["logger"] == logger]
+
+
+@pytest.fixture
+def json_log(request: pytest.FixtureRequest) -> Iterator[JSONLog]:
+    """Name an app logger of the test's own that writes JSON lines to memory, not to pytest.
+
+    Build the app as ``App(json_log.name, root_path=...)``; the loggers are reset afterwards.
+    """
+    from hipflask.logs import JSONFormatter
+
+    log = JSONLog(f"hipflask_test_{request.node.name}".replace("[", "_").replace("]", "_"))
+    logger = logging.getLogger(log.name)
+    handler = logging.StreamHandler(log.stream)
+    handler.setFormatter(JSONFormatter())
+    logger.addHandler(handler)
+    logger.propagate = False
+    yield log
+    for each in (logger, logger.getChild("access")):
+        each.handlers.clear()
+        each.setLevel(logging.NOTSET)
+        each.propagate = True

@@ -78,3 +78,25 @@ def test_bad_request_key_error_is_both() -> None:
     assert isinstance(error, KeyError)
     assert error.code == 400
     assert "400 Bad Request" in str(error)
+
+
+def test_internal_server_error_quotes_its_request_id() -> None:
+    import json
+
+    from hipflask.exceptions import InternalServerError
+
+    error = InternalServerError(request_id="<id&1>")
+    assert error.get_headers() == [("X-Request-ID", "<id&1>")]
+    html, _ = error.get_body()
+    assert html.endswith("<p>Request ID: <code>&lt;id&amp;1&gt;</code>\n")
+    body, content_type = error.get_body(wants_json=True)
+    assert content_type == "application/json"
+    assert json.loads(body) == {
+        "error": InternalServerError.description,
+        "status": 500,
+        "name": "Internal Server Error",
+        "request_id": "<id&1>",
+    }
+    plain = InternalServerError()
+    assert plain.get_headers() == []
+    assert "Request ID" not in plain.get_body()[0]

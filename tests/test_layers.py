@@ -42,6 +42,7 @@ LAYERS: dict[str, int] = {
     "blueprints": 2,
     "config": 2,
     "logging": 2,
+    "logs": 2,
     "routing": 2,
     "scaffold": 2,
     "signals": 2,

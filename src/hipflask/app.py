@@ -703,7 +703,11 @@ class App(Scaffold):
         if self._propagates_exceptions():
             raise exc
         self.log_exception(ctx, exc)
-        server_error: Any = InternalServerError(original_exception=exc)
+        from .logs.request_ids import request_id
+
+        server_error: Any = InternalServerError(
+            original_exception=exc, request_id=request_id(ctx.request)
+        )
         handler = self._find_error_handler(server_error, ctx.request._scopes)
         if handler is not None:
             server_error = handler(server_error)
@@ -712,10 +716,10 @@ class App(Scaffold):
         return self.finalize_request(ctx, server_error, from_error_handler=True)
 
     def log_exception(self, ctx: RequestContext, exc: BaseException) -> None:
-        """Log an unhandled exception with the method, path and traceback."""
-        self.logger.error(
-            "Exception on %s [%s]", _safe_path(ctx.request), ctx.request.method, exc_info=exc
-        )
+        """Log an unhandled exception: traceback, request line, redacted headers, request id."""
+        from .logs.errors import log_exception
+
+        log_exception(self, ctx.request, exc)
 
     def _debug_error_page(self, exc: BaseException) -> Response:
         import traceback

@@ -60,6 +60,11 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "JSON_SORT_KEYS": True,
     "JSON_AS_ASCII": True,
     "JSONIFY_PRETTYPRINT_REGULAR": None,
+    # Logging (hipflask.logs, docs/logging.md), read once by app.finalize():
+    "LOGGING": None,  # a logging.config.dictConfig dict, applied at start-up
+    "LOG_FORMAT": "text",  # "json": one JSON object per line, with the request's fields
+    "ACCESS_LOG": None,  # None: on with LOG_FORMAT "json" unless TESTING; True/False to force
+    "LOG_USER_ID": None,  # a callable returning the logged-in user's id for log records
 }
 
 

@@ -373,9 +373,32 @@ class InternalServerError(HTTPException):
         description: str | None = None,
         response: Response | None = None,
         original_exception: BaseException | None = None,
+        request_id: str | None = None,
     ) -> None:
         super().__init__(description, response)
         self.original_exception = original_exception
+        #: The failed request's id (see hipflask.logs), shown on the page for users to quote.
+        self.request_id = request_id
+
+    def get_headers(self) -> list[tuple[str, str]]:
+        """Add ``X-Request-ID`` when the request id is known."""
+        return [("X-Request-ID", self.request_id)] if self.request_id else []
+
+    def get_body(self, wants_json: bool = False) -> tuple[str, str]:
+        """Return the default page; one quoting a request id is unique, so never cached."""
+        if not self.request_id:
+            return super().get_body(wants_json)
+        return self._render_body(wants_json)
+
+    def _render_body(self, wants_json: bool) -> tuple[str, str]:
+        body, content_type = super()._render_body(wants_json)
+        if not self.request_id:
+            return body, content_type
+        if wants_json:
+            return json.dumps({**json.loads(body), "request_id": self.request_id}), content_type
+        from html import escape
+
+        return f"{body}<p>Request ID: <code>{escape(self.request_id)}</code>\n", content_type
 
 
 class NotImplemented(HTTPException):

@@ -36,8 +36,10 @@ def finalize(app: App) -> None:
     ``CSRF_PROTECT`` installs :class:`~hipflask.csrf.CSRFProtect`; ``SECURITY_HEADERS`` and
     ``HSTS_MAX_AGE`` the hook of :func:`~hipflask.secure_headers.init_security_headers`; under
     gunicorn, a weak ``SECRET_KEY`` installs the refusal of
-    :func:`~hipflask.gunicorn_conf.install_secret_key_guard`. A bad value raises ValueError
-    naming the setting. Called once, by :meth:`App.finalize <hipflask.App.finalize>`.
+    :func:`~hipflask.gunicorn_conf.install_secret_key_guard`; ``LOGGING``, ``LOG_FORMAT``,
+    ``ACCESS_LOG`` and ``LOG_USER_ID`` call :func:`~hipflask.logs.setup.configure_logging`. A bad
+    value raises ValueError naming the setting. Called once, by :meth:`App.finalize
+    <hipflask.App.finalize>`.
 
     # NOTE: only a switch that is on imports its battery, so the core loads none by itself.
     """
@@ -57,6 +59,13 @@ def finalize(app: App) -> None:
         from .gunicorn_conf import install_secret_key_guard
 
         install_secret_key_guard(app)
+    # NOTE: last, so the access line's after_request hook runs after every other one.
+    if config.get("LOG_FORMAT", "text") != "text" or any(
+        config.get(key) is not None for key in ("LOGGING", "ACCESS_LOG", "LOG_USER_ID")
+    ):
+        from .logs.setup import configure_logging
+
+        configure_logging(app)
 
 
 def session_interface(app: App) -> SessionInterface:
