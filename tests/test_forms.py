@@ -441,7 +441,7 @@ def test_file_allowed_accepts_listed_extensions(name: str) -> None:
 def test_file_allowed_refuses_other_extensions(name: str) -> None:
     valid, _, errors = validate_upload(UploadForm, {"avatar": upload(name)})
     assert not valid
-    assert errors == {"avatar": ["File does not have an approved extension: png, jpg"]}
+    assert errors == {"avatar": ["File does not have an approved extension: png, JPG"]}
 
 
 def test_file_size() -> None:
