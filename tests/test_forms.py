@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import logging
 import re
 import time
@@ -20,16 +19,11 @@ from hipflask.forms import (
     DataRequired,
     Email,
     EqualTo,
-    FileAllowed,
-    FileField,
-    FileRequired,
-    FileSize,
     FlaskForm,
     Form,
     HiddenField,
     IntegerField,
     Length,
-    MultipleFileField,
     NumberRange,
     PasswordField,
     Regexp,
@@ -377,114 +371,6 @@ def test_form_trusts_a_check_csrfprotect_already_made() -> None:
     # The header satisfies CSRFProtect; the form's own field is absent but already vouched for.
     response = client.post("/", data={"name": "x"}, headers={"X-CSRFToken": token})
     assert response.get_data() == b"valid"
-
-
-# -- files --------------------------------------------------------------------------------------
-
-
-class UploadForm(Form):
-    avatar = FileField(
-        "Avatar", validators=[FileRequired(), FileAllowed(["png", "JPG"]), FileSize(max_size=10)]
-    )
-
-
-class ManyForm(Form):
-    photos = MultipleFileField("Photos", validators=[FileRequired(), FileAllowed(["png"])])
-
-
-def upload(name: str, content: bytes = b"12345") -> tuple[io.BytesIO, str]:
-    return io.BytesIO(content), name
-
-
-def validate_upload(form_class: type[Form], data: dict[str, Any]) -> tuple[bool, Any, Any]:
-    app = make_app()
-    with app.test_request_context("/", method="POST", data=data):
-        form = form_class()
-        valid = form.validate_on_submit()
-        field = next(iter(form))
-        return valid, field.data, form.errors
-
-
-def test_file_field_data_is_the_upload() -> None:
-    app = make_app()
-    data = {"avatar": upload("me.png", b"png!"), "other": "x"}
-    with app.test_request_context("/", method="POST", data=data):
-        form = UploadForm()
-        assert form.validate_on_submit(), form.errors
-        assert form.avatar.data.filename == "me.png"
-        assert form.avatar.data.read() == b"png!"
-        assert request.form["other"] == "x"
-
-
-@pytest.mark.parametrize("data", [{"other": "x"}, {"avatar": "just text"}])
-def test_file_required(data: dict[str, Any]) -> None:
-    valid, value, errors = validate_upload(UploadForm, data)
-    assert not valid
-    assert value is None or value == "just text"
-    assert errors == {"avatar": ["This field is required."]}
-
-
-def test_file_required_renders_the_required_flag() -> None:
-    app = make_app()
-    with app.test_request_context("/"):
-        assert "required" in str(UploadForm().avatar())
-        assert 'type="file"' in str(UploadForm().avatar())
-
-
-@pytest.mark.parametrize("name", ["me.PNG", "me.jpg", "archive.tar.png"])
-def test_file_allowed_accepts_listed_extensions(name: str) -> None:
-    valid, _, errors = validate_upload(UploadForm, {"avatar": upload(name)})
-    assert valid, errors
-
-
-@pytest.mark.parametrize("name", ["me.gif", "png", "me.png.exe", "me.", ".png.sh"])
-def test_file_allowed_refuses_other_extensions(name: str) -> None:
-    valid, _, errors = validate_upload(UploadForm, {"avatar": upload(name)})
-    assert not valid
-    assert errors == {"avatar": ["File does not have an approved extension: png, JPG"]}
-
-
-def test_file_size() -> None:
-    assert validate_upload(UploadForm, {"avatar": upload("a.png", b"x" * 10)})[0]
-    valid, _, errors = validate_upload(UploadForm, {"avatar": upload("a.png", b"x" * 11)})
-    assert not valid
-    assert errors == {"avatar": ["File must be between 0 and 10 bytes."]}
-
-
-def test_file_size_minimum_and_rewind() -> None:
-    class MinForm(Form):
-        doc = FileField(validators=[FileSize(max_size=100, min_size=3, message="Bad size.")])
-
-    app = make_app()
-    with app.test_request_context("/", method="POST", data={"doc": upload("d.txt", b"ab")}):
-        form = MinForm()
-        assert not form.validate_on_submit()
-        assert form.errors == {"doc": ["Bad size."]}
-    with app.test_request_context("/", method="POST", data={"doc": upload("d.txt", b"abcd")}):
-        form = MinForm()
-        form.doc.data.read(2)
-        assert form.validate_on_submit()
-        assert form.doc.data.read() == b"cd"
-
-
-def test_optional_file_field_without_upload_is_valid() -> None:
-    class Optional(Form):
-        doc = FileField(validators=[FileAllowed(["pdf"]), FileSize(max_size=1)])
-
-    valid, value, errors = validate_upload(Optional, {"other": "x"})
-    assert valid, errors
-    assert value is None
-
-
-def test_multiple_files() -> None:
-    valid, value, _ = validate_upload(ManyForm, {"photos": [upload("a.png"), upload("b.png")]})
-    assert valid
-    assert [storage.filename for storage in value] == ["a.png", "b.png"]
-    valid, _, errors = validate_upload(ManyForm, {"photos": [upload("a.png"), upload("b.gif")]})
-    assert not valid
-    assert errors == {"photos": ["File does not have an approved extension: png"]}
-    valid, _, errors = validate_upload(ManyForm, {"other": "x"})
-    assert errors == {"photos": ["This field is required."]}
 
 
 # -- the module's public names ------------------------------------------------------------------
