@@ -133,8 +133,6 @@ def test_multiple_files() -> None:
     assert errors == {"photos": ["This field is required."]}
 
 
-
-
 # -- Flask-WTF's extras -------------------------------------------------------------------------
 
 
