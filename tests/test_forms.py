@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import time
+from datetime import timedelta
 from types import SimpleNamespace
 from typing import Any
 
@@ -373,6 +374,88 @@ def test_form_trusts_a_check_csrfprotect_already_made() -> None:
     assert response.get_data() == b"valid"
 
 
+# -- FlaskForm.Meta's CSRF options ---------------------------------------------------------------
+
+
+def form_app(form_class: type[Form], **config: Any) -> App:
+    """Return an app whose ``/`` renders the form's token (GET) and validates it (POST)."""
+    app = make_app(WTF_CSRF_ENABLED=True, WTF_CSRF_SECRET_KEY="c" * 40, **config)
+
+    @app.route("/", methods=["GET", "POST"])
+    def index() -> Any:
+        form = form_class()
+        if request.method == "GET":
+            field = form[form.meta.csrf_field_name]
+            return {"name": field.name, "token": field.current_token}
+        return {"ok": form.validate_on_submit(), "errors": form.errors}
+
+    return app
+
+
+def test_meta_csrf_secret_is_honoured_over_the_config() -> None:
+    class OwnSecret(NameForm):
+        class Meta:
+            csrf_secret = "f" * 40
+
+    app = form_app(OwnSecret)
+    client = app.test_client()
+    token = client.get("/").get_json()["token"]
+    assert client.post("/", data={"name": "x", "csrf_token": token}).get_json()["ok"]
+    other = form_app(NameForm)
+    other_client = other.test_client()
+    other_client.get("/")
+    with other_client.session_transaction() as sess:
+        sess["csrf_token"] = "00" * 32
+    result = other_client.post("/", data={"name": "x", "csrf_token": token}).get_json()
+    assert result["errors"] == {"csrf_token": ["The CSRF token is invalid."]}
+
+
+def test_meta_per_instance_secret() -> None:
+    app = make_app(WTF_CSRF_ENABLED=True)
+    with app.test_request_context("/", method="POST"):
+        form = NameForm(meta={"csrf_secret": "i" * 40})
+        token = form.csrf_token.current_token
+    with app.test_request_context("/", method="POST", data={"name": "x", "csrf_token": token}):
+        assert not NameForm().validate_on_submit()
+
+
+def test_meta_csrf_field_name() -> None:
+    class Renamed(NameForm):
+        class Meta:
+            csrf_field_name = "_token"
+
+    app = form_app(Renamed)
+    client = app.test_client()
+    page = client.get("/").get_json()
+    assert page["name"] == "_token"
+    with client.session_transaction() as sess:
+        assert "_token" in sess
+    result = client.post("/", data={"name": "x", "_token": page["token"]}).get_json()
+    assert result == {"ok": True, "errors": {}}
+
+
+def test_meta_csrf_class_and_context_replace_the_token_scheme() -> None:
+    from wtforms.csrf.session import SessionCSRF
+
+    from hipflask import session
+
+    class SessionForm(NameForm):
+        class Meta:
+            csrf_class = SessionCSRF
+            csrf_secret = b"s" * 32
+            csrf_time_limit = timedelta(minutes=30)  # SessionCSRF's unit, as under Flask-WTF
+
+    app = form_app(SessionForm)
+    client = app.test_client()
+    token = client.get("/").get_json()["token"]
+    assert "##" in token  # WTForms' SessionCSRF format, not hipflask's
+    assert client.post("/", data={"name": "x", "csrf_token": token}).get_json()["ok"]
+    result = client.post("/", data={"name": "x", "csrf_token": "x##y"}).get_json()
+    assert result["errors"] == {"csrf_token": ["CSRF failed."]}
+    with app.test_request_context("/"):
+        assert NameForm().meta.csrf_context is session
+
+
 # -- the module's public names ------------------------------------------------------------------
 
 
@@ -381,3 +464,29 @@ def test_all_is_sorted_and_resolves() -> None:
     assert len(names) == len(set(names))  # NOTE: ruff (RUF022) keeps the order
     for name in names:
         assert getattr(hipflask.forms, name) is not None, name
+
+
+#: Flask-WTF's public names by module, and where the port tool looks for them.
+FLASK_WTF_NAMES = {
+    "flask_wtf": ["FlaskForm", "Form", "Recaptcha", "RecaptchaField", "RecaptchaWidget"],
+    "flask_wtf.form": ["FlaskForm", "SUBMIT_METHODS"],
+    "flask_wtf.file": [
+        "FileAllowed", "FileField", "FileRequired", "FileSize", "MultipleFileField",
+        "file_allowed", "file_required", "file_size",
+    ],
+    "flask_wtf.recaptcha": ["Recaptcha", "RecaptchaField", "RecaptchaWidget"],
+}  # fmt: skip
+FLASK_WTF_CSRF_NAMES = [
+    "CSRFError", "CSRFProtect", "csrf_meta_tag", "generate_csrf", "same_origin", "validate_csrf",
+]  # fmt: skip
+
+
+def test_flask_wtfs_names_are_where_the_port_looks() -> None:
+    import hipflask.csrf
+
+    for module, names in FLASK_WTF_NAMES.items():
+        for name in names:
+            assert name in hipflask.forms.__all__, (module, name)
+    for name in FLASK_WTF_CSRF_NAMES:
+        assert name in hipflask.csrf.__all__, name
+    assert hipflask.forms.FlaskForm is hipflask.forms.Form
