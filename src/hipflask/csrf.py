@@ -269,7 +269,10 @@ def _origin(url: str) -> tuple[str, str, int] | None:
 
 
 def same_origin(current_uri: str, compare_uri: str) -> bool:
-    """Tell whether two URLs share scheme, host and port (Flask-WTF's helper of that name)."""
+    """Tell whether two URLs share scheme, host and port (Flask-WTF's helper of that name).
+
+    An omitted port is the scheme's default, so ``https://a`` and ``https://a:443`` agree.
+    """
     current = _origin(current_uri)
     return current is not None and current == _origin(compare_uri)
 
