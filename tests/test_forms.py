@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import io
 import logging
 import re
 import time
+from datetime import timedelta
 from types import SimpleNamespace
 from typing import Any
 
@@ -20,16 +20,11 @@ from hipflask.forms import (
     DataRequired,
     Email,
     EqualTo,
-    FileAllowed,
-    FileField,
-    FileRequired,
-    FileSize,
     FlaskForm,
     Form,
     HiddenField,
     IntegerField,
     Length,
-    MultipleFileField,
     NumberRange,
     PasswordField,
     Regexp,
@@ -379,112 +374,86 @@ def test_form_trusts_a_check_csrfprotect_already_made() -> None:
     assert response.get_data() == b"valid"
 
 
-# -- files --------------------------------------------------------------------------------------
+# -- FlaskForm.Meta's CSRF options ---------------------------------------------------------------
 
 
-class UploadForm(Form):
-    avatar = FileField(
-        "Avatar", validators=[FileRequired(), FileAllowed(["png", "JPG"]), FileSize(max_size=10)]
-    )
+def form_app(form_class: type[Form], **config: Any) -> App:
+    """Return an app whose ``/`` renders the form's token (GET) and validates it (POST)."""
+    app = make_app(WTF_CSRF_ENABLED=True, WTF_CSRF_SECRET_KEY="c" * 40, **config)
 
-
-class ManyForm(Form):
-    photos = MultipleFileField("Photos", validators=[FileRequired(), FileAllowed(["png"])])
-
-
-def upload(name: str, content: bytes = b"12345") -> tuple[io.BytesIO, str]:
-    return io.BytesIO(content), name
-
-
-def validate_upload(form_class: type[Form], data: dict[str, Any]) -> tuple[bool, Any, Any]:
-    app = make_app()
-    with app.test_request_context("/", method="POST", data=data):
+    @app.route("/", methods=["GET", "POST"])
+    def index() -> Any:
         form = form_class()
-        valid = form.validate_on_submit()
-        field = next(iter(form))
-        return valid, field.data, form.errors
+        if request.method == "GET":
+            field = form[form.meta.csrf_field_name]
+            return {"name": field.name, "token": field.current_token}
+        return {"ok": form.validate_on_submit(), "errors": form.errors}
+
+    return app
 
 
-def test_file_field_data_is_the_upload() -> None:
-    app = make_app()
-    data = {"avatar": upload("me.png", b"png!"), "other": "x"}
-    with app.test_request_context("/", method="POST", data=data):
-        form = UploadForm()
-        assert form.validate_on_submit(), form.errors
-        assert form.avatar.data.filename == "me.png"
-        assert form.avatar.data.read() == b"png!"
-        assert request.form["other"] == "x"
+def test_meta_csrf_secret_is_honoured_over_the_config() -> None:
+    class OwnSecret(NameForm):
+        class Meta:
+            csrf_secret = "f" * 40
+
+    app = form_app(OwnSecret)
+    client = app.test_client()
+    token = client.get("/").get_json()["token"]
+    assert client.post("/", data={"name": "x", "csrf_token": token}).get_json()["ok"]
+    other = form_app(NameForm)
+    other_client = other.test_client()
+    other_client.get("/")
+    with other_client.session_transaction() as sess:
+        sess["csrf_token"] = "00" * 32
+    result = other_client.post("/", data={"name": "x", "csrf_token": token}).get_json()
+    assert result["errors"] == {"csrf_token": ["The CSRF token is invalid."]}
 
 
-@pytest.mark.parametrize("data", [{"other": "x"}, {"avatar": "just text"}])
-def test_file_required(data: dict[str, Any]) -> None:
-    valid, value, errors = validate_upload(UploadForm, data)
-    assert not valid
-    assert value is None or value == "just text"
-    assert errors == {"avatar": ["This field is required."]}
+def test_meta_per_instance_secret() -> None:
+    app = make_app(WTF_CSRF_ENABLED=True)
+    with app.test_request_context("/", method="POST"):
+        form = NameForm(meta={"csrf_secret": "i" * 40})
+        token = form.csrf_token.current_token
+    with app.test_request_context("/", method="POST", data={"name": "x", "csrf_token": token}):
+        assert not NameForm().validate_on_submit()
 
 
-def test_file_required_renders_the_required_flag() -> None:
-    app = make_app()
+def test_meta_csrf_field_name() -> None:
+    class Renamed(NameForm):
+        class Meta:
+            csrf_field_name = "_token"
+
+    app = form_app(Renamed)
+    client = app.test_client()
+    page = client.get("/").get_json()
+    assert page["name"] == "_token"
+    with client.session_transaction() as sess:
+        assert "_token" in sess
+    result = client.post("/", data={"name": "x", "_token": page["token"]}).get_json()
+    assert result == {"ok": True, "errors": {}}
+
+
+def test_meta_csrf_class_and_context_replace_the_token_scheme() -> None:
+    from wtforms.csrf.session import SessionCSRF
+
+    from hipflask import session
+
+    class SessionForm(NameForm):
+        class Meta:
+            csrf_class = SessionCSRF
+            csrf_secret = b"s" * 32
+            csrf_time_limit = timedelta(minutes=30)  # SessionCSRF's unit, as under Flask-WTF
+
+    app = form_app(SessionForm)
+    client = app.test_client()
+    token = client.get("/").get_json()["token"]
+    assert "##" in token  # WTForms' SessionCSRF format, not hipflask's
+    assert client.post("/", data={"name": "x", "csrf_token": token}).get_json()["ok"]
+    result = client.post("/", data={"name": "x", "csrf_token": "x##y"}).get_json()
+    assert result["errors"] == {"csrf_token": ["CSRF failed."]}
     with app.test_request_context("/"):
-        assert "required" in str(UploadForm().avatar())
-        assert 'type="file"' in str(UploadForm().avatar())
-
-
-@pytest.mark.parametrize("name", ["me.PNG", "me.jpg", "archive.tar.png"])
-def test_file_allowed_accepts_listed_extensions(name: str) -> None:
-    valid, _, errors = validate_upload(UploadForm, {"avatar": upload(name)})
-    assert valid, errors
-
-
-@pytest.mark.parametrize("name", ["me.gif", "png", "me.png.exe", "me.", ".png.sh"])
-def test_file_allowed_refuses_other_extensions(name: str) -> None:
-    valid, _, errors = validate_upload(UploadForm, {"avatar": upload(name)})
-    assert not valid
-    assert errors == {"avatar": ["File does not have an approved extension: png, jpg"]}
-
-
-def test_file_size() -> None:
-    assert validate_upload(UploadForm, {"avatar": upload("a.png", b"x" * 10)})[0]
-    valid, _, errors = validate_upload(UploadForm, {"avatar": upload("a.png", b"x" * 11)})
-    assert not valid
-    assert errors == {"avatar": ["File must be between 0 and 10 bytes."]}
-
-
-def test_file_size_minimum_and_rewind() -> None:
-    class MinForm(Form):
-        doc = FileField(validators=[FileSize(max_size=100, min_size=3, message="Bad size.")])
-
-    app = make_app()
-    with app.test_request_context("/", method="POST", data={"doc": upload("d.txt", b"ab")}):
-        form = MinForm()
-        assert not form.validate_on_submit()
-        assert form.errors == {"doc": ["Bad size."]}
-    with app.test_request_context("/", method="POST", data={"doc": upload("d.txt", b"abcd")}):
-        form = MinForm()
-        form.doc.data.read(2)
-        assert form.validate_on_submit()
-        assert form.doc.data.read() == b"cd"
-
-
-def test_optional_file_field_without_upload_is_valid() -> None:
-    class Optional(Form):
-        doc = FileField(validators=[FileAllowed(["pdf"]), FileSize(max_size=1)])
-
-    valid, value, errors = validate_upload(Optional, {"other": "x"})
-    assert valid, errors
-    assert value is None
-
-
-def test_multiple_files() -> None:
-    valid, value, _ = validate_upload(ManyForm, {"photos": [upload("a.png"), upload("b.png")]})
-    assert valid
-    assert [storage.filename for storage in value] == ["a.png", "b.png"]
-    valid, _, errors = validate_upload(ManyForm, {"photos": [upload("a.png"), upload("b.gif")]})
-    assert not valid
-    assert errors == {"photos": ["File does not have an approved extension: png"]}
-    valid, _, errors = validate_upload(ManyForm, {"other": "x"})
-    assert errors == {"photos": ["This field is required."]}
+        assert NameForm().meta.csrf_context is session
 
 
 # -- the module's public names ------------------------------------------------------------------
@@ -495,3 +464,29 @@ def test_all_is_sorted_and_resolves() -> None:
     assert len(names) == len(set(names))  # NOTE: ruff (RUF022) keeps the order
     for name in names:
         assert getattr(hipflask.forms, name) is not None, name
+
+
+#: Flask-WTF's public names by module, and where the port tool looks for them.
+FLASK_WTF_NAMES = {
+    "flask_wtf": ["FlaskForm", "Form", "Recaptcha", "RecaptchaField", "RecaptchaWidget"],
+    "flask_wtf.form": ["FlaskForm", "SUBMIT_METHODS"],
+    "flask_wtf.file": [
+        "FileAllowed", "FileField", "FileRequired", "FileSize", "MultipleFileField",
+        "file_allowed", "file_required", "file_size",
+    ],
+    "flask_wtf.recaptcha": ["Recaptcha", "RecaptchaField", "RecaptchaWidget"],
+}  # fmt: skip
+FLASK_WTF_CSRF_NAMES = [
+    "CSRFError", "CSRFProtect", "csrf_meta_tag", "generate_csrf", "same_origin", "validate_csrf",
+]  # fmt: skip
+
+
+def test_flask_wtfs_names_are_where_the_port_looks() -> None:
+    import hipflask.csrf
+
+    for module, names in FLASK_WTF_NAMES.items():
+        for name in names:
+            assert name in hipflask.forms.__all__, (module, name)
+    for name in FLASK_WTF_CSRF_NAMES:
+        assert name in hipflask.csrf.__all__, name
+    assert hipflask.forms.FlaskForm is hipflask.forms.Form

@@ -11,7 +11,12 @@ and DELETE before any hook or view runs: the token comes from the form field or 
 ``X-CSRFToken`` / ``X-CSRF-Token`` header, and under HTTPS the ``Origin`` (else the
 ``Referer``) must be this site. A failure raises :class:`CSRFError`, a 400 whose description
 says why, and logs a warning. Views exempted with :func:`exempt` (or ``csrf.exempt``) are
-not checked.
+not checked. :func:`validate_csrf`, called directly, raises WTForms' ``ValidationError`` with
+the same reason, as Flask-WTF's does.
+
+Clock skew between workers cannot refuse a token: its age is computed here, not by
+itsdangerous (which refuses a timestamp from the future only when given a ``max_age``), and a
+token stamped by a clock that runs ahead has a negative age, so it counts as fresh.
 """
 
 from __future__ import annotations
@@ -24,9 +29,14 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 from urllib.parse import urlsplit
 
+from markupsafe import Markup
+
 from .blueprints import Blueprint
-from .ctx import app_ctx_var, current_app, request, request_ctx_var
+from .ctx import app_ctx_var, current_app, g, request, request_ctx_var
 from .exceptions import BadRequest
+
+# NOTE: the one core module outside the public API that a battery imports: the session's
+# signer, so tokens and session cookies share one HMAC set-up and key-rotation rule.
 from .sessions.signing import Signer, b64decode, b64encode
 
 if TYPE_CHECKING:
@@ -38,10 +48,13 @@ __all__ = [
     "CSRFError",
     "CSRFProtect",
     "check_origin",
+    "check_token",
     "config_value",
+    "csrf_meta_tag",
     "exempt",
     "generate_csrf",
     "rotate_csrf_token",
+    "same_origin",
     "validate_csrf",
     "was_checked",
 ]
@@ -61,13 +74,14 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "WTF_CSRF_SSL_STRICT": True,  # under HTTPS, Origin or Referer must be this site
     "WTF_CSRF_TRUSTED_ORIGINS": (),  # more origins accepted then: "https://admin.example.com"
     "WTF_CSRF_METHODS": frozenset({"POST", "PUT", "PATCH", "DELETE"}),
+    "WTF_CSRF_META_NAME": "csrf-token",  # the name attribute csrf_meta_tag() renders
 }
 
 MISSING = "The CSRF token is missing."
 SESSION_MISSING = "The CSRF session token is missing."
 INVALID = "The CSRF token is invalid."
 EXPIRED = "The CSRF token has expired."
-MISMATCH = "The CSRF token does not match."
+MISMATCH = "The CSRF tokens do not match."
 REFERRER_MISSING = "The referrer header is missing."
 REFERRER_MISMATCH = "The referrer does not match the host."
 ORIGIN_MISMATCH = "The origin does not match the host."
@@ -85,7 +99,7 @@ _DEFAULT_PORTS = {"http": 80, "https": 443}
 class CSRFError(BadRequest):
     """400 raised when a request fails the CSRF check; ``description`` says why."""
 
-    description = "The CSRF check failed."
+    description = "CSRF validation failed."
 
 
 def config_value(name: str) -> Any:
@@ -100,9 +114,10 @@ def generate_csrf(secret_key: str | bytes | None = None, token_key: str | None =
     """Return a CSRF token for the current session (creating its secret when needed).
 
     The token is masked afresh for every request and reused within one, so a page's forms and
-    its ``<meta>`` tag agree. ``secret_key`` signs it (default: ``WTF_CSRF_SECRET_KEY``, else
-    ``SECRET_KEY``); ``token_key`` names the session key of the secret (default:
-    ``WTF_CSRF_FIELD_NAME``). Available in templates as ``csrf_token()``.
+    its ``<meta>`` tag agree; as in Flask-WTF it is also ``g.csrf_token`` (``g.<token_key>``).
+    ``secret_key`` signs it (default: ``WTF_CSRF_SECRET_KEY``, else ``SECRET_KEY``);
+    ``token_key`` names the session key of the secret (default: ``WTF_CSRF_FIELD_NAME``).
+    Available in templates as ``csrf_token()``.
     """
     field = token_key or config_value("WTF_CSRF_FIELD_NAME")
     ctx = _request_context()
@@ -117,7 +132,18 @@ def generate_csrf(secret_key: str | bytes | None = None, token_key: str | None =
         mask = secrets.token_bytes(_SECRET_BYTES)
         token = _signer(ctx.app, secret_key).sign_timed(b64encode(mask + _xor(secret, mask)))
         cache[field] = token
+        setattr(g, field, token)
     return token
+
+
+def csrf_meta_tag(name: str | None = None) -> Markup:
+    """Return ``<meta name="csrf-token" content="...">`` holding this request's token.
+
+    ``name`` defaults to ``WTF_CSRF_META_NAME``. Available in templates as ``csrf_meta_tag()``
+    once :class:`CSRFProtect` is installed; scripts read it and send the ``X-CSRFToken`` header.
+    """
+    name = name or config_value("WTF_CSRF_META_NAME")
+    return Markup('<meta name="{}" content="{}">').format(name, generate_csrf())
 
 
 def validate_csrf(
@@ -126,36 +152,53 @@ def validate_csrf(
     time_limit: float | None = None,
     token_key: str | None = None,
 ) -> None:
-    """Check a submitted CSRF token against the session; raise :class:`CSRFError` if it fails.
+    """Check a submitted CSRF token against the session; raise ``ValidationError`` if it fails.
 
+    As Flask-WTF's: the error is WTForms' ``ValidationError`` (a ``ValueError``) carrying the
+    reason (missing, session token missing, invalid, expired, tokens do not match); the check
+    :class:`CSRFProtect` makes raises :class:`CSRFError` (a 400) with the same reason instead.
     ``time_limit`` in seconds defaults to ``WTF_CSRF_TIME_LIMIT`` (where None means no limit).
-    The reasons: the token is missing, the session has no secret, the token is invalid (not
-    signed by us), has expired, or does not match this session's secret.
     """
+    reason = check_token(data, secret_key, time_limit, token_key)
+    if reason is not None:
+        from wtforms.validators import ValidationError  # NOTE: WTForms loads on first use
+
+        raise ValidationError(reason)
+
+
+def check_token(
+    data: Any,
+    secret_key: str | bytes | None = None,
+    time_limit: float | None = None,
+    token_key: str | None = None,
+) -> str | None:
+    """Return why a submitted token fails for the current session, or None when it is good."""
     if not data:
-        raise CSRFError(MISSING)
+        return MISSING
     field = token_key or config_value("WTF_CSRF_FIELD_NAME")
     ctx = _request_context()
     secret = _decode_secret(ctx.session.get(field))
     if secret is None:
-        raise CSRFError(SESSION_MISSING)
+        return SESSION_MISSING
     result = _signer(ctx.app, secret_key).unsign_timed(data, None) if type(data) is str else None
     if result is None:
-        raise CSRFError(INVALID)
+        return INVALID
     if time_limit is None:
         time_limit = config_value("WTF_CSRF_TIME_LIMIT")
+    # NOTE: a token stamped by a worker whose clock runs ahead has a negative age: still fresh.
     if time_limit is not None and time.time() - result[1] > time_limit:
-        raise CSRFError(EXPIRED)
+        return EXPIRED
     try:
         masked = b64decode(result[0])
     except ValueError:
-        raise CSRFError(INVALID) from None
+        return INVALID
     if len(masked) != 2 * _SECRET_BYTES:
-        raise CSRFError(INVALID)
+        return INVALID
     candidate = _xor(masked[_SECRET_BYTES:], masked[:_SECRET_BYTES])
     # SECURITY: constant time, so the response time says nothing about how much matched.
     if not hmac.compare_digest(candidate, secret):
-        raise CSRFError(MISMATCH)
+        return MISMATCH
+    return None
 
 
 def rotate_csrf_token(token_key: str | None = None) -> None:
@@ -225,6 +268,15 @@ def _origin(url: str) -> tuple[str, str, int] | None:
     return scheme, parts.hostname, port or _DEFAULT_PORTS[scheme]
 
 
+def same_origin(current_uri: str, compare_uri: str) -> bool:
+    """Tell whether two URLs share scheme, host and port (Flask-WTF's helper of that name).
+
+    An omitted port is the scheme's default, so ``https://a`` and ``https://a:443`` agree.
+    """
+    current = _origin(current_uri)
+    return current is not None and current == _origin(compare_uri)
+
+
 def check_origin(request: Request) -> str | None:
     """Return why an HTTPS request's ``Origin`` (else ``Referer``) is not this site, or None.
 
@@ -275,8 +327,8 @@ class CSRFProtect:
 
     ``csrf = CSRFProtect(app)`` (or ``CSRFProtect()`` then ``csrf.init_app(app)``) registers a
     before-request check that runs ahead of the app's other hooks, and the ``csrf_token()``
-    template global. Requests that match no view (404, 405) are not checked. Use
-    :meth:`exempt` for views and blueprints that authenticate otherwise (webhooks).
+    and ``csrf_meta_tag()`` template globals. Requests that match no view (404, 405) are not
+    checked. Use :meth:`exempt` for views and blueprints that authenticate otherwise.
     """
 
     def __init__(self, app: App | None = None) -> None:
@@ -292,6 +344,7 @@ class CSRFProtect:
         for key, value in DEFAULT_SETTINGS.items():
             app.config.setdefault(key, value)
         app.add_template_global(generate_csrf, "csrf_token")
+        app.add_template_global(csrf_meta_tag, "csrf_meta_tag")
         # SECURITY: first in line, so no other hook acts on a forged request either.
         app.before_request_funcs.setdefault(None, []).insert(0, self._check_request)
 
@@ -309,22 +362,26 @@ class CSRFProtect:
             self._exempt_views.add(f"{view.__module__}.{view.__name__}")
         return view
 
-    def protect(self) -> None:
+    def protect(self, apply_exemptions: bool = False) -> None:
         """Check the current request now (for apps that set ``WTF_CSRF_CHECK_DEFAULT = False``).
 
-        Raise :class:`CSRFError` when the request fails; do nothing for safe methods.
+        Raise :class:`CSRFError` when the request fails; do nothing for safe methods. With
+        ``apply_exemptions=True``, views and blueprints exempted with :meth:`exempt` or
+        :func:`exempt` are not checked either (Flask-WTF's argument of the same name).
         """
         if request.method not in config_value("WTF_CSRF_METHODS"):
+            return
+        if apply_exemptions and self._is_exempt(current_app, request):
             return
         if request.is_secure and config_value("WTF_CSRF_SSL_STRICT"):
             reason = check_origin(request)
             if reason is not None:
                 _refuse(reason)
-        try:
-            validate_csrf(_submitted_token(request))
-        except CSRFError as exc:
-            _refuse(exc.description)
+        reason = check_token(_submitted_token(request))
+        if reason is not None:
+            _refuse(reason)
         request.environ[_VALID_KEY] = True
+        g.csrf_valid = True  # NOTE: Flask-WTF's flag, which other extensions read
 
     def _check_request(self) -> None:
         # NOTE: GET, HEAD and OPTIONS leave after one set lookup.
@@ -332,9 +389,9 @@ class CSRFProtect:
             return
         if not config_value("WTF_CSRF_ENABLED") or not config_value("WTF_CSRF_CHECK_DEFAULT"):
             return
-        if request.endpoint is None or self._is_exempt(current_app, request):
+        if request.endpoint is None:
             return
-        self.protect()
+        self.protect(apply_exemptions=True)
 
     def _is_exempt(self, app: App, request: Request) -> bool:
         for name in request.blueprints:
