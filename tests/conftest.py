@@ -183,6 +183,8 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         return f"sqlite:///{tmp_path / 'test.db'}"
     url: str = request.getfixturevalue(f"{request.param}_url")
     return url
+
+
 class JSONLog:
     """The JSON lines written by the logger of an app named :attr:`name` (and its children)."""
 
