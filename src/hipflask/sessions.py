@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from .ctx import _cv_request
 from .http import dump_cookie, parse_cookie
 from .jsontag import TaggedJSONSerializer
-from .signing import Signer, b64decode, b64encode
+from .session_signer import SessionSigner, b64decode, b64encode
 
 if TYPE_CHECKING:
     from .app import App
@@ -268,7 +268,7 @@ class SessionInterface:
     salt = "cookie-session"
     #: The HMAC hash (a :mod:`hashlib` name).
     digest_method = "sha256"
-    _signer_cache: tuple[Any, tuple[Any, ...], Signer] | None = None
+    _signer_cache: tuple[Any, tuple[Any, ...], SessionSigner] | None = None
     _cookie_cache: tuple[tuple[Any, ...], str] | None = None
     _options_cache: tuple[tuple[Any, ...], _CookieOptions] | None = None
     _default_getters = True
@@ -336,7 +336,7 @@ class SessionInterface:
 
     # -- helpers for backends ----------------------------------------------------------------
 
-    def get_signer(self, app: App) -> Signer | None:
+    def get_signer(self, app: App) -> SessionSigner | None:
         """Return the app's cached signer (None without a SECRET_KEY); rebuilt when keys change."""
         config = app.config
         secret_key = config["SECRET_KEY"]
@@ -355,7 +355,7 @@ class SessionInterface:
                 len(key_bytes),
                 _SHORT_KEY,
             )
-        signer = Signer(secret_key, fallbacks, self.salt, self.digest_method)
+        signer = SessionSigner(secret_key, fallbacks, self.salt, self.digest_method)
         self._signer_cache = (secret_key, fallbacks, signer)
         return signer
 
