@@ -87,28 +87,28 @@ def _requests(app: Any, environ: dict[str, Any], body: bytes, count: int) -> Non
 
 def _work(framework: str, names: list[str], count: int) -> dict[str, str]:
     """In the valgrind process: verify, warm up and measure each scenario; say which ran."""
-    from bench.run import _verify
+    from bench.run import _verify, load_framework
 
     outcome: dict[str, str] = {}
     with tempfile.TemporaryDirectory(prefix="hipflask-count-") as static_dir:
         write_static(Path(static_dir))
-        module = apps.load(framework)
-        app = module.create_app(static_dir)
+        built, unavailable = load_framework(framework, static_dir)
         hello = SCENARIOS[0].environ()
         _requests(_null_app, hello, b"", WARMUP)
         _requests(_null_app, hello, b"", count)  # dump 1: the harness
         for scenario in SCENARIOS:
             if scenario.name not in names:
                 continue
-            if scenario.name in module.UNAVAILABLE:
+            if scenario.name in unavailable:
                 outcome[scenario.name] = "-"
                 continue
-            environ, problems = _verify(app, scenario)
+            app = built[scenario.factory]
+            environ, body, problems = _verify(app, scenario)
             if problems:
                 outcome[scenario.name] = "FAIL: " + "; ".join(problems)
                 continue
-            _requests(app, environ, scenario.body, WARMUP)
-            _requests(app, environ, scenario.body, count)
+            _requests(app, environ, body, WARMUP)
+            _requests(app, environ, body, count)
             outcome[scenario.name] = "ok"
     return outcome
 
