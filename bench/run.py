@@ -23,10 +23,11 @@ if not __package__:
     # NOTE: run as a script: make the ``bench`` package importable from the repository root.
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import apps, coldstart, report, timing
+from bench import apps, coldstart, e2e, report, timing
 from bench.scenarios import SCENARIOS, Scenario, write_static
 
 COLD_START = "cold_start"
+END_TO_END = "end_to_end"
 
 # (scenario, framework) -> (app, environ, body): the cells that passed verification.
 Jobs = dict[tuple[str, str], tuple[timing.WSGIApp, dict[str, Any], bytes]]
@@ -35,7 +36,7 @@ Loaded = tuple[dict[str, timing.WSGIApp], dict[str, str]]
 
 
 def _parse(argv: list[str] | None) -> argparse.Namespace:
-    names = [scenario.name for scenario in SCENARIOS] + [COLD_START]
+    names = [scenario.name for scenario in SCENARIOS] + [COLD_START, END_TO_END]
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="few short rounds (a smoke test)")
     parser.add_argument("--rounds", type=int, help="rounds per cell (default 15, quick 3)")
@@ -186,6 +187,11 @@ def main(argv: list[str] | None = None) -> int:
         print()
         baseline, cold = coldstart.measure(3 if options.quick else 7)
         print("\n".join(report.cold_start(baseline, cold)))
+    if END_TO_END in selected or not options.scenario:
+        print()
+        print(
+            "\n".join(e2e.report(e2e.measure(1 if options.quick else 3, 1 if options.quick else 3)))
+        )
     return 0
 
 
