@@ -23,11 +23,12 @@ if not __package__:
     # NOTE: run as a script: make the ``bench`` package importable from the repository root.
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import apps, coldstart, e2e, report, timing
+from bench import apps, coldstart, e2e, memory, report, timing
 from bench.scenarios import SCENARIOS, Scenario, write_static
 
 COLD_START = "cold_start"
 END_TO_END = "end_to_end"
+MEMORY = "memory"
 
 # (scenario, framework) -> (app, environ, body): the cells that passed verification.
 Jobs = dict[tuple[str, str], tuple[timing.WSGIApp, dict[str, Any], bytes]]
@@ -36,7 +37,7 @@ Loaded = tuple[dict[str, timing.WSGIApp], dict[str, str]]
 
 
 def _parse(argv: list[str] | None) -> argparse.Namespace:
-    names = [scenario.name for scenario in SCENARIOS] + [COLD_START, END_TO_END]
+    names = [scenario.name for scenario in SCENARIOS] + [COLD_START, END_TO_END, MEMORY]
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="few short rounds (a smoke test)")
     parser.add_argument("--rounds", type=int, help="rounds per cell (default 15, quick 3)")
@@ -192,6 +193,10 @@ def main(argv: list[str] | None = None) -> int:
         print(
             "\n".join(e2e.report(e2e.measure(1 if options.quick else 3, 1 if options.quick else 3)))
         )
+    if MEMORY in selected or not options.scenario:
+        print()
+        served, later = (2_000, 20_000) if options.quick else (10_000, 100_000)
+        print("\n".join(memory.report(memory.measure(served, later), served)))
     return 0
 
 
