@@ -18,8 +18,6 @@ from tempfile import SpooledTemporaryFile
 from typing import BinaryIO
 from urllib.parse import unquote_to_bytes
 
-from python_multipart import MultipartParser, QuerystringParser
-
 from .datastructures import Headers, ImmutableMultiDict
 from .exceptions import BadRequest, RequestEntityTooLarge
 from .filestorage import FileStorage
@@ -88,6 +86,8 @@ def _parse_urlencoded(
         raise RequestEntityTooLarge("The form data is too large.")
     if content_length is not None:
         return _parse_urlencoded_whole(stream, content_length, _limit(limits.max_form_parts))
+    from python_multipart import QuerystringParser  # NOTE: only for a body of unknown length
+
     handler = _UrlencodedHandler(_limit(limits.max_form_parts))
     parser = QuerystringParser(
         {
@@ -181,6 +181,8 @@ def _parse_multipart(
         raise BadRequest("The multipart boundary is missing or too long.")
     if not _BOUNDARY_RE.fullmatch(boundary):
         raise BadRequest("The multipart boundary contains invalid characters.")
+    from python_multipart import MultipartParser  # NOTE: on the first multipart body (~35 ms)
+
     handler = _MultipartHandler(limits)
     read = stream.read
     chunk_size = limits.chunk_size
