@@ -43,6 +43,8 @@ BASELINE = Path(__file__).resolve().parent / "baseline.json"
 #: The growth over the baseline that ``--check`` tolerates.
 TOLERANCE = 0.03
 DEFAULT_REQUESTS = 200
+#: The row holding ``import <framework>`` instructions beyond a bare interpreter's.
+COLD_START = "cold_start"
 WARMUP = 20
 _TOTALS = re.compile(rb"^(?:totals|summary): *(\d+)", re.MULTILINE)
 
@@ -173,6 +175,42 @@ def _total(path: Path) -> int:
     return int(match.group(1)) if match else 0
 
 
+def count_import(module: str | None) -> int:
+    """Return the instructions of ``python -c "import <module>"`` (``pass`` for None).
+
+    Run as a whole process under cachegrind with bytecode caching on, as a worker starts.
+    """
+    tool = valgrind()
+    if tool is None:
+        raise RuntimeError("valgrind is not installed")
+    code = "pass" if module is None else f"import {module}"
+    command = [tool, "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null",
+               sys.executable, "-c", code]  # fmt: skip
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONHASHSEED"] = "0"
+    subprocess.run([sys.executable, "-c", code], env=env, check=False)  # write the bytecode
+    process = subprocess.run(command, capture_output=True, env=env, check=False)
+    match = re.search(rb"I\s+refs:\s+([\d,]+)", process.stderr)
+    if process.returncode or match is None:
+        raise RuntimeError(f"{code!r} failed under valgrind")
+    return int(match.group(1).replace(b",", b""))
+
+
+def cold_start_counts(frameworks: list[str]) -> dict[str, float | str]:
+    """Return each framework's import cost in instructions beyond ``python -c pass``."""
+    bare = count_import(None)
+    counts: dict[str, float | str] = {}
+    for framework in frameworks:
+        if framework == "bare":
+            counts[framework] = 0
+            continue
+        try:
+            counts[framework] = count_import(framework) - bare
+        except RuntimeError as exc:
+            counts[framework] = f"n/a ({exc})"
+    return counts
+
+
 def run_counts(frameworks: list[str], names: list[str], count: int) -> Counts:
     """Return ``{scenario: {framework: instructions or mark}}``."""
     counts: Counts = {name: {} for name in names}
@@ -239,6 +277,7 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--save", action="store_true", help="write bench/baseline.json")
     parser.add_argument("--check", action="store_true", help="fail on a >3%% regression")
     parser.add_argument("--worker", choices=apps.FRAMEWORKS, help=argparse.SUPPRESS)
+    parser.add_argument("--no-cold-start", action="store_true", help="skip the import counts")
     return parser.parse_args(argv)
 
 
@@ -254,6 +293,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     frameworks = options.framework or list(apps.FRAMEWORKS)
     counts = run_counts(frameworks, names, options.requests)
+    if not options.no_cold_start and not options.scenario:
+        counts[COLD_START] = cold_start_counts(frameworks)
     print(f"Python {platform.python_version()}, {options.requests} requests per scenario")
     print("\n".join(table(counts, frameworks)))
     if options.save:
