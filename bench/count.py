@@ -28,7 +28,6 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Iterable
-from io import BytesIO
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +37,7 @@ if not __package__:
 
 from bench import apps
 from bench.scenarios import SCENARIOS, write_static
+from bench.timing import serve
 
 BASELINE = Path(__file__).resolve().parent / "baseline.json"
 #: The growth over the baseline that ``--check`` tolerates.
@@ -61,26 +61,12 @@ def _null_app(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
     return [b""]
 
 
-def _start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
-    return None
-
-
 def _requests(app: Any, environ: dict[str, Any], body: bytes, count: int) -> None:
     """Make ``count`` requests inside one ``sys.call_tracing`` call: the measured region."""
 
-    def one() -> None:
-        environ_copy = environ.copy()
-        environ_copy["wsgi.input"] = BytesIO(body)
-        result = app(environ_copy, _start_response)
-        for _chunk in result:
-            pass
-        close = getattr(result, "close", None)
-        if close is not None:
-            close()
-
     def loop() -> None:
         for _ in range(count):
-            one()
+            serve(app, environ, body)
 
     # NOTE: sys.call_tracing is a C function nothing else calls, so callgrind's toggle on it
     # marks exactly the measured region.

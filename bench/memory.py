@@ -15,11 +15,11 @@ import json
 import subprocess
 import sys
 import tempfile
-from io import BytesIO
 from pathlib import Path
 from typing import Any
 
 from bench.scenarios import SCENARIOS, write_static
+from bench.timing import serve
 
 RUNS = (("hipflask", False), ("hipflask", True), ("falcon", False), ("flask", False))
 #: Growth between the two readings that still counts as "no leak" (allocator arenas, caches).
@@ -34,21 +34,9 @@ def _rss_kb() -> int:
     return 0
 
 
-def _start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
-    return None
-
-
 def _serve(jobs: list[tuple[Any, dict[str, Any], bytes]], count: int) -> None:
     for index in range(count):
-        app, environ, body = jobs[index % len(jobs)]
-        environ = environ.copy()
-        environ["wsgi.input"] = BytesIO(body)
-        result = app(environ, _start_response)
-        for _chunk in result:
-            pass
-        close = getattr(result, "close", None)
-        if close is not None:
-            close()
+        serve(*jobs[index % len(jobs)])
 
 
 def _work(framework: str, demo: bool, count: int, leak_count: int) -> dict[str, int]:
