@@ -187,6 +187,7 @@ SCENARIOS = (
         (status_is(200), body_is(b"2"), header_has("Set-Cookie")),
         optional=True,
         primed=True,
+        flask_target=10.0,
     ),
     Scenario(
         "template",
