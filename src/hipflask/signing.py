@@ -23,6 +23,7 @@ from .session_signer import _CLOCK_SKEW, _as_bytes, b64decode, b64encode
 
 __all__ = ["Signer", "b64decode", "b64encode"]
 
+
 class _KeyedHMAC(SigningAlgorithm):
     """HMAC whose keyed state is built once per key and copied for each signature.
 
