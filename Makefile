@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install demo test lint bench clean
+.PHONY: install demo test lint bench bench-count clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "hipflask needs Python 3.11+"'
@@ -28,6 +28,10 @@ test: lint
 
 bench: $(STAMP)
 	$(PY) bench/run.py
+
+# Instructions per request under valgrind: repeatable on a busy machine; --save records the baseline.
+bench-count: $(STAMP)
+	$(PY) bench/count.py $(COUNT_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

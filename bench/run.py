@@ -23,17 +23,21 @@ if not __package__:
     # NOTE: run as a script: make the ``bench`` package importable from the repository root.
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import apps, coldstart, report, timing
+from bench import apps, coldstart, e2e, memory, report, timing
 from bench.scenarios import SCENARIOS, Scenario, write_static
 
 COLD_START = "cold_start"
+END_TO_END = "end_to_end"
+MEMORY = "memory"
 
 # (scenario, framework) -> (app, environ, body): the cells that passed verification.
 Jobs = dict[tuple[str, str], tuple[timing.WSGIApp, dict[str, Any], bytes]]
+# A framework's apps by factory name, and the scenarios it has no feature for (with why).
+Loaded = tuple[dict[str, timing.WSGIApp], dict[str, str]]
 
 
 def _parse(argv: list[str] | None) -> argparse.Namespace:
-    names = [scenario.name for scenario in SCENARIOS] + [COLD_START]
+    names = [scenario.name for scenario in SCENARIOS] + [COLD_START, END_TO_END, MEMORY]
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="few short rounds (a smoke test)")
     parser.add_argument("--rounds", type=int, help="rounds per cell (default 15, quick 3)")
@@ -61,40 +65,59 @@ def _header(rounds: int) -> str:
     )
 
 
-def _load_apps(static_dir: str) -> dict[str, tuple[timing.WSGIApp, dict[str, str]]]:
-    """Build each framework's app; a framework that fails to import or build is skipped."""
+def _load_apps(static_dir: str) -> dict[str, Loaded]:
+    """Build each framework's apps; a framework that fails to import or build is skipped."""
     loaded = {}
     for framework in apps.FRAMEWORKS:
         try:
-            module = apps.load(framework)
-            loaded[framework] = (module.create_app(static_dir), module.UNAVAILABLE)
+            loaded[framework] = load_framework(framework, static_dir)
         except Exception as exc:
             print(f"SKIP {framework}: {type(exc).__name__}: {exc}")
     return loaded
 
 
-def _verify(app: timing.WSGIApp, scenario: Scenario) -> tuple[dict[str, Any], list[str]]:
-    """Check the app answers ``scenario`` right, twice; return its environ and any problems."""
-    environ = scenario.environ()
+def load_framework(framework: str, static_dir: str) -> Loaded:
+    """Return ``framework``'s apps by factory name, and what it cannot run."""
+    module = apps.load(framework)
+    built = {
+        factory: getattr(module, factory)(static_dir)
+        for factory in {scenario.factory for scenario in SCENARIOS}
+        if hasattr(module, factory)
+    }
+    return built, module.UNAVAILABLE
+
+
+def _verify(app: timing.WSGIApp, scenario: Scenario) -> tuple[dict[str, Any], bytes, list[str]]:
+    """Check the app answers ``scenario`` right, twice; return its environ, body and problems."""
+    environ, body = scenario.environ(), scenario.body
     try:
         if scenario.primed:
-            cookie = timing.cookies_set(timing.call(app, environ, scenario.body))
+            cookie = timing.cookies_set(timing.call(app, environ, body))
             if not cookie:
-                return environ, ["first call set no cookie"]
+                return environ, body, ["first call set no cookie"]
             environ = scenario.environ(cookie)
+        if scenario.token_path is not None:
+            page = timing.call(app, {**environ, "REQUEST_METHOD": "GET",
+                                     "PATH_INFO": scenario.token_path}, b"")  # fmt: skip
+            body = body.replace(b"{token}", page.body)
+            environ = scenario.environ(timing.cookies_set(page) or None)
+            environ["CONTENT_LENGTH"] = str(len(body))
+        if scenario.revalidate:
+            etag = timing.call(app, environ, body).header("ETag")
+            if not etag:
+                return environ, body, ["first call sent no ETag"]
+            environ = scenario.environ(extra=(("If-None-Match", etag),))
         for _ in range(2):
-            answer = timing.call(app, environ, scenario.body)
+            answer = timing.call(app, environ, body)
             problems = [problem for check in scenario.checks if (problem := check(answer))]
             if problems:
-                return environ, problems
+                return environ, body, problems
     except Exception as exc:
-        return environ, [f"raised {type(exc).__name__}: {exc}"]
-    return environ, []
+        return environ, body, [f"raised {type(exc).__name__}: {exc}"]
+    return environ, body, []
 
 
-def _prepare(
-    loaded: dict[str, tuple[timing.WSGIApp, dict[str, str]]], scenarios: list[Scenario]
-) -> tuple[report.Results, Jobs]:
+def _prepare(loaded: dict[str, Loaded], scenarios: list[Scenario]) -> tuple[report.Results, Jobs]:
     """Verify every cell; mark the ones that cannot be timed and return the rest as jobs."""
     results: report.Results = {}
     jobs: Jobs = {}
@@ -104,14 +127,15 @@ def _prepare(
             if framework not in loaded:
                 cells[framework] = "n/a"
                 continue
-            app, unavailable = loaded[framework]
+            built, unavailable = loaded[framework]
             if scenario.name in unavailable:
                 cells[framework] = "-"
                 print(f"- {framework} {scenario.name}: {unavailable[scenario.name]}")
                 continue
-            environ, problems = _verify(app, scenario)
+            app = built[scenario.factory]
+            environ, body, problems = _verify(app, scenario)
             if not problems:
-                jobs[scenario.name, framework] = (app, environ, scenario.body)
+                jobs[scenario.name, framework] = (app, environ, body)
                 continue
             # NOTE: only hipflask may lack a feature; a wrong answer elsewhere is a bench bug.
             soft = scenario.optional and framework == "hipflask"
@@ -164,6 +188,15 @@ def main(argv: list[str] | None = None) -> int:
         print()
         baseline, cold = coldstart.measure(3 if options.quick else 7)
         print("\n".join(report.cold_start(baseline, cold)))
+    if END_TO_END in selected or not options.scenario:
+        print()
+        print(
+            "\n".join(e2e.report(e2e.measure(1 if options.quick else 3, 1 if options.quick else 3)))
+        )
+    if MEMORY in selected or not options.scenario:
+        print()
+        served, later = (2_000, 20_000) if options.quick else (10_000, 100_000)
+        print("\n".join(memory.report(memory.measure(served, later), served)))
     return 0
 
 

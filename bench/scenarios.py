@@ -91,9 +91,18 @@ class Scenario:
     optional: bool = False
     # Call once first and send back the cookies it set, as a browser's second visit would.
     primed: bool = False
+    # GET this path first: its answer's body is the token put in ``body`` for ``{token}``, and
+    # its cookies are sent back (a form page fetched before the form is posted).
+    token_path: str | None = None
+    # Call once first and send back its ETag in If-None-Match (a browser revalidating).
+    revalidate: bool = False
+    # The app module's function that builds the app this scenario runs against.
+    factory: str = "create_app"
     flask_target: float = 8.0
 
-    def environ(self, cookie: str | None = None) -> dict[str, Any]:
+    def environ(
+        self, cookie: str | None = None, extra: tuple[tuple[str, str], ...] = ()
+    ) -> dict[str, Any]:
         """Build the WSGI environ template; the caller adds a fresh ``wsgi.input`` per call."""
         environ: dict[str, Any] = {
             "REQUEST_METHOD": self.method,
@@ -117,7 +126,7 @@ class Scenario:
         }
         if self.body:
             environ["CONTENT_LENGTH"] = str(len(self.body))
-        for name, value in self.headers:
+        for name, value in (*self.headers, *extra):
             key = name.upper().replace("-", "_")
             environ[key if key in ("CONTENT_TYPE", "CONTENT_LENGTH") else f"HTTP_{key}"] = value
         if cookie is not None:
@@ -178,6 +187,7 @@ SCENARIOS = (
         (status_is(200), body_is(b"2"), header_has("Set-Cookie")),
         optional=True,
         primed=True,
+        flask_target=10.0,
     ),
     Scenario(
         "template",
@@ -192,5 +202,24 @@ SCENARIOS = (
         f"/static/{STATIC_NAME}",
         (status_is(200), body_is(STATIC_BLOB), header_has("ETag")),
         flask_target=3.0,
+    ),
+    Scenario(
+        "not_modified",
+        "GET",
+        f"/static/{STATIC_NAME}",
+        (status_is(304), body_is(b"")),
+        revalidate=True,
+        flask_target=3.0,
+    ),
+    Scenario("flash", "GET", "/flash", (status_is(200), body_is(b"Saved."))),
+    Scenario(
+        "csrf_form",
+        "POST",
+        "/csrf-form",
+        (status_is(200), body_is(b"alice")),
+        body=b"name=alice&csrf_token={token}",
+        headers=(("Content-Type", "application/x-www-form-urlencoded"),),
+        token_path="/csrf-token",
+        factory="create_csrf_app",
     ),
 )

@@ -101,3 +101,44 @@ def test_import_is_lean_and_core_never_imports_batteries() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+# Heavy libraries that `import hipflask` must not load until an app first uses them.
+NOT_AT_IMPORT = [
+    "jinja2", "click", "python_multipart", "multipart", "wtforms", "sqlalchemy", "itsdangerous",
+]  # fmt: skip
+
+
+def test_import_hipflask_loads_no_heavy_library() -> None:
+    code = f"import sys, hipflask\nprint([m for m in {NOT_AT_IMPORT!r} if m in sys.modules])\n"
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]"
+
+
+def test_a_session_and_a_urlencoded_form_load_no_heavy_library() -> None:
+    code = (
+        "import io, sys\n"
+        "from hipflask import App, request, session\n"
+        "app = App('probe')\n"
+        "app.config['SECRET_KEY'] = 'k' * 32\n"
+        "@app.route('/', methods=['POST'])\n"
+        "def view():\n"
+        "    session['n'] = session.get('n', 0) + 1\n"
+        "    return request.form['a'] + str(session['n'])\n"
+        "def post(cookie):\n"
+        "    started = []\n"
+        "    environ = {'REQUEST_METHOD': 'POST', 'PATH_INFO': '/', 'SERVER_NAME': 'x',\n"
+        "               'SERVER_PORT': '80', 'wsgi.url_scheme': 'http', 'HTTP_COOKIE': cookie,\n"
+        "               'CONTENT_TYPE': 'application/x-www-form-urlencoded',\n"
+        "               'CONTENT_LENGTH': '3', 'wsgi.input': io.BytesIO(b'a=x')}\n"
+        "    body = b''.join(app(environ, lambda status, headers: started.append(headers)))\n"
+        "    cookies = [v for k, v in started[0] if k == 'Set-Cookie']\n"
+        "    return body, cookies[0].split(';')[0] if cookies else cookie\n"
+        "body, cookie = post('')\n"
+        "assert post(cookie)[0] == b'x2', body\n"
+        f"print([m for m in {NOT_AT_IMPORT!r} if m in sys.modules])\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.stdout.strip() == "[]", result.stderr

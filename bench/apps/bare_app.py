@@ -22,7 +22,11 @@ from bench.apps.spec import (
     TEMPLATE_NAME,
 )
 
-UNAVAILABLE = {"session": "a bare WSGI callable has no session"}
+UNAVAILABLE = {
+    "session": "a bare WSGI callable has no session",
+    "flash": "a bare WSGI callable has no session",
+    "csrf_form": "a bare WSGI callable has no CSRF protection",
+}
 
 Headers = list[tuple[str, str]]
 Answer = tuple[str, Headers, bytes]

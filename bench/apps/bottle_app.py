@@ -13,7 +13,10 @@ from bench.apps.spec import (
     TEMPLATE_NAME,
 )
 
-UNAVAILABLE: dict[str, str] = {}
+UNAVAILABLE = {
+    "flash": "Bottle has no flash messages",
+    "csrf_form": "Bottle has no CSRF protection",
+}
 
 
 def create_app(static_dir: str) -> bottle.Bottle:

@@ -7,7 +7,11 @@ import jinja2
 
 from bench.apps.spec import FILLER_RULES, TEMPLATE_CONTEXT, TEMPLATE_FOLDER, TEMPLATE_NAME
 
-UNAVAILABLE = {"session": "Falcon has no session"}
+UNAVAILABLE = {
+    "session": "Falcon has no session",
+    "flash": "Falcon has no session",
+    "csrf_form": "Falcon has no CSRF protection",
+}
 
 
 class Filler:

@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, jsonify, make_response, render_template, request, session
+from flask import (
+    Flask,
+    Response,
+    flash,
+    get_flashed_messages,
+    jsonify,
+    make_response,
+    render_template,
+    request,
+    session,
+)
+from flask_wtf.csrf import CSRFProtect, generate_csrf
 
 from bench.apps.spec import (
     FILLER_RULES,
@@ -53,13 +64,40 @@ def create_app(static_dir: str) -> Flask:
         response.set_cookie("seen", "1")
         return response
 
+    @app.route("/template")
+    def template() -> str:
+        return render_template(TEMPLATE_NAME, **TEMPLATE_CONTEXT)
+
+    _add_session_routes(app)
+    return app
+
+
+def _add_session_routes(app: Flask) -> None:
+    """Add the routes that use the session: a counter and a flash message."""
+
     @app.route("/session")
     def counter() -> str:
         session["counter"] = session.get("counter", 0) + 1
         return str(session["counter"])
 
-    @app.route("/template")
-    def template() -> str:
-        return render_template(TEMPLATE_NAME, **TEMPLATE_CONTEXT)
+    @app.route("/flash")
+    def flash_message() -> str:
+        flash("Saved.")
+        return " ".join(get_flashed_messages())
+
+
+def create_csrf_app(static_dir: str) -> Flask:
+    """Build an app whose every POST needs a CSRF token (its hook would tax the other routes)."""
+    app = Flask(__name__)
+    app.config["SECRET_KEY"] = SECRET_KEY
+    CSRFProtect(app)
+
+    @app.route("/csrf-token")
+    def csrf_token() -> str:
+        return generate_csrf()
+
+    @app.route("/csrf-form", methods=["POST"])
+    def csrf_form() -> str:
+        return request.form["name"]
 
     return app

@@ -9,7 +9,18 @@ from bench.apps.spec import (
     TEMPLATE_FOLDER,
     TEMPLATE_NAME,
 )
-from hipflask import App, Response, jsonify, make_response, render_template, request, session
+from hipflask import (
+    App,
+    Response,
+    flash,
+    get_flashed_messages,
+    jsonify,
+    make_response,
+    render_template,
+    request,
+    session,
+)
+from hipflask.csrf import CSRFProtect, generate_csrf
 
 UNAVAILABLE: dict[str, str] = {}
 
@@ -52,13 +63,40 @@ def create_app(static_dir: str) -> App:
         response.set_cookie("seen", "1")
         return response
 
+    @app.route("/template")
+    def template() -> str:
+        return render_template(TEMPLATE_NAME, **TEMPLATE_CONTEXT)
+
+    _add_session_routes(app)
+    return app
+
+
+def _add_session_routes(app: App) -> None:
+    """Add the routes that use the session: a counter and a flash message."""
+
     @app.route("/session")
     def counter() -> str:
         session["counter"] = session.get("counter", 0) + 1
         return str(session["counter"])
 
-    @app.route("/template")
-    def template() -> str:
-        return render_template(TEMPLATE_NAME, **TEMPLATE_CONTEXT)
+    @app.route("/flash")
+    def flash_message() -> str:
+        flash("Saved.")
+        return " ".join(get_flashed_messages())
+
+
+def create_csrf_app(static_dir: str) -> App:
+    """Build an app whose every POST needs a CSRF token (its hook would tax the other routes)."""
+    app = App(__name__)
+    app.config["SECRET_KEY"] = SECRET_KEY
+    CSRFProtect(app)
+
+    @app.route("/csrf-token")
+    def csrf_token() -> str:
+        return generate_csrf()
+
+    @app.route("/csrf-form", methods=["POST"])
+    def csrf_form() -> str:
+        return request.form["name"]
 
     return app

@@ -1,7 +1,8 @@
 """Parse ``application/x-www-form-urlencoded`` and ``multipart/form-data`` request bodies.
 
-The body is read in chunks and fed to python-multipart's streaming parsers, whose callbacks
-build the fields here. Nothing holds the whole body: text fields are kept in memory up to
+A urlencoded body of known length is read whole and split by the standard library
+(:mod:`hipflask.urlencoded`); any other body is read in chunks and fed to python-multipart's
+streaming parsers, whose callbacks build the fields here. Text fields are kept in memory up to
 ``max_form_memory_size`` in total, and files are spooled to a temporary file past
 ``spool_max_size``. Every limit is checked while the bytes arrive, so an oversized form ends
 with a 413 before it costs more memory than the limit allows, and any malformed body ends with
@@ -17,12 +18,11 @@ from tempfile import SpooledTemporaryFile
 from typing import BinaryIO
 from urllib.parse import unquote_to_bytes
 
-from python_multipart import MultipartParser, QuerystringParser
-
 from .datastructures import Headers, ImmutableMultiDict
 from .exceptions import BadRequest, RequestEntityTooLarge
 from .filestorage import FileStorage
 from .http import parse_options_header
+from .urlencoded import parse_urlencoded_bytes
 
 __all__ = ["FormLimits", "parse_form_data"]
 
@@ -84,6 +84,10 @@ def _parse_urlencoded(
     # when it announces more than the form memory limit (as Flask does).
     if content_length is not None and content_length > max_size:
         raise RequestEntityTooLarge("The form data is too large.")
+    if content_length is not None:
+        return _parse_urlencoded_whole(stream, content_length, _limit(limits.max_form_parts))
+    from python_multipart import QuerystringParser  # NOTE: only for a body of unknown length
+
     handler = _UrlencodedHandler(_limit(limits.max_form_parts))
     parser = QuerystringParser(
         {
@@ -112,6 +116,20 @@ def _parse_urlencoded(
     # NOTE: one scan of the body decides whether any field needs unquoting at all.
     decode = _unquote_plus if escaped else _decode
     return ImmutableMultiDict([(decode(name), decode(value)) for name, value in handler.pairs])
+
+
+def _parse_urlencoded_whole(
+    stream: BinaryIO, content_length: int, max_fields: int
+) -> ImmutableMultiDict:
+    """Parse a body of known length, already checked against the memory limit, in one go."""
+    body = stream.read(content_length)
+    # NOTE: a stream may return less than asked (a slow client): read on to the announced end.
+    while len(body) < content_length and (chunk := stream.read(content_length - len(body))):
+        body += chunk
+    fields = parse_urlencoded_bytes(body)
+    if len(fields) > max_fields:
+        raise RequestEntityTooLarge("The form has too many fields.")
+    return ImmutableMultiDict(fields)
 
 
 class _UrlencodedHandler:
@@ -163,6 +181,8 @@ def _parse_multipart(
         raise BadRequest("The multipart boundary is missing or too long.")
     if not _BOUNDARY_RE.fullmatch(boundary):
         raise BadRequest("The multipart boundary contains invalid characters.")
+    from python_multipart import MultipartParser  # NOTE: on the first multipart body (~35 ms)
+
     handler = _MultipartHandler(limits)
     read = stream.read
     chunk_size = limits.chunk_size

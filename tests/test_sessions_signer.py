@@ -1,0 +1,147 @@
+"""The session signer reads and writes exactly what itsdangerous does, both ways.
+
+Each property runs arbitrary values, keys, salts and (mangled) tokens through our signer and
+through itsdangerous' ``TimestampSigner`` / ``Signer`` with ``key_derivation="hmac"``, and through
+``URLSafeTimedSerializer`` as Flask configures it, and asserts the same outcome.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from typing import Any
+
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
+from itsdangerous import Signer as ItsSigner
+
+from hipflask import App
+from hipflask.sessions import SecureCookieSessionInterface
+from hipflask.sessions.signer import SessionSigner, b64decode, b64encode
+
+KEYS = st.one_of(st.text(min_size=1, max_size=40), st.binary(min_size=1, max_size=40))
+SALTS = st.one_of(st.just("cookie-session"), st.text(max_size=20), st.binary(max_size=20))
+VALUES = st.text(max_size=60)
+DIGESTS = st.sampled_from(["sha256", "sha1", "sha512"])
+# Whatever a client may put in a cookie: bytes of the token alphabet and around it.
+TOKEN_TEXT = st.text(alphabet="AZaz09-_.=+/!é\x00 ", max_size=80)
+
+
+def theirs(
+    keys: list[Any], salt: Any, digest: str, timed: bool = True
+) -> TimestampSigner | ItsSigner:
+    """An itsdangerous signer with the current key last (itsdangerous' order)."""
+    kind = TimestampSigner if timed else ItsSigner
+    return kind(
+        keys[::-1], salt=salt, key_derivation="hmac", digest_method=getattr(hashlib, digest)
+    )
+
+
+def their_timed(signer: TimestampSigner, token: str, max_age: int | None) -> tuple[str, int] | None:
+    try:
+        value, signed_at = signer.unsign(token, max_age=max_age, return_timestamp=True)
+        return value.decode("utf-8"), int(signed_at.timestamp())
+    except SignatureExpired:
+        return None
+    except (BadSignature, UnicodeDecodeError):
+        return None
+
+
+@settings(max_examples=300, deadline=None)
+@given(VALUES, KEYS, st.lists(KEYS, max_size=2), SALTS, DIGESTS)
+def test_itsdangerous_reads_what_we_sign(
+    value: str, key: Any, fallbacks: list[Any], salt: Any, digest: str
+) -> None:
+    ours = SessionSigner(key, fallbacks, salt, digest)
+    signer = theirs([key, *fallbacks], salt, digest)
+    assert signer.unsign(ours.sign_timed(value), max_age=60) == value.encode()
+    plain = theirs([key, *fallbacks], salt, digest, timed=False)
+    assert plain.unsign(ours.sign(value)) == value.encode()
+
+
+@settings(max_examples=300, deadline=None)
+@given(VALUES, KEYS, st.lists(KEYS, max_size=2), SALTS, DIGESTS, st.integers(0, 2))
+def test_we_read_what_itsdangerous_signs_with_any_key(
+    value: str, key: Any, fallbacks: list[Any], salt: Any, digest: str, which: int
+) -> None:
+    keys = [key, *fallbacks]
+    assume(which < len(keys))
+    token = theirs([keys[which]], salt, digest).sign(value).decode()
+    result = SessionSigner(key, fallbacks, salt, digest).unsign_timed(token, 60)
+    assert result is not None
+    assert result[0] == value
+    assert abs(result[1] - time.time()) < 5
+    # "Signed with a fallback" means: no earlier key verified it.
+    assert result[2] == (keys.index(keys[which]) > 0)
+    plain = theirs([keys[which]], salt, digest, timed=False).sign(value).decode()
+    assert SessionSigner(key, fallbacks, salt, digest).unsign(plain) == (value, result[2])
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.data(), VALUES, st.sampled_from([None, 0, 30, 3600]))
+def test_mangled_and_arbitrary_tokens_verify_exactly_when_itsdangerous_accepts(
+    data: st.DataObject, value: str, max_age: int | None
+) -> None:
+    key, salt = "s" * 32, "cookie-session"
+    signer = theirs([key], salt, "sha256")
+    assert isinstance(signer, TimestampSigner)
+    good = signer.sign(value).decode()
+    token = data.draw(
+        st.one_of(
+            TOKEN_TEXT,
+            st.builds(lambda cut, junk: good[:cut] + junk + good[cut:], st.integers(0, 90),
+                      TOKEN_TEXT),
+            st.builds(lambda cut: good[:cut], st.integers(0, 90)),
+            st.just(good),
+        )
+    )  # fmt: skip
+    result = SessionSigner(key, (), salt).unsign_timed(token, max_age)
+    expected = their_timed(signer, token, max_age)
+    assert (None if result is None else result[:2]) == expected
+
+
+def test_old_and_future_tokens_follow_max_age_and_the_clock_skew(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    signer = SessionSigner("k" * 32)
+    now = time.time()
+    monkeypatch.setattr(time, "time", lambda: now - 120)
+    old = signer.sign_timed("v")
+    monkeypatch.setattr(time, "time", lambda: now + 30)
+    future = signer.sign_timed("v")
+    monkeypatch.setattr(time, "time", lambda: now)
+    assert signer.unsign_timed(old, 60) is None
+    assert signer.unsign_timed(old, 300) is not None
+    assert signer.unsign_timed(future, 60) is not None  # another server's clock, 30 s ahead
+    assert signer.unsign_timed(old, None) is not None
+
+
+def test_session_cookies_round_trip_with_flasks_serializer() -> None:
+    app = App(__name__)
+    app.config["SECRET_KEY"] = "new-key-" * 4
+    app.config["SECRET_KEY_FALLBACKS"] = ["old-key-" * 4]
+    interface = SecureCookieSessionInterface()
+    serializer = URLSafeTimedSerializer(
+        ["old-key-" * 4],
+        salt="cookie-session",
+        serializer=interface.serializer,
+        signer_kwargs={"key_derivation": "hmac", "digest_method": hashlib.sha256},
+    )
+    data = {"user": "alice", "n": [1, 2, 3], "long": "x" * 300}  # long: the compressed form
+    old_cookie = serializer.dumps(data)
+    signer = interface.get_signer(app)
+    assert signer is not None
+    result = signer.unsign_timed(old_cookie, 3600)
+    assert result is not None and result[2] is True  # read with the fallback key
+    assert interface.load_payload(result[0]) == data
+    new_cookie = signer.sign_timed(interface.dump_payload(data))
+    assert interface.get_signing_serializer(app).loads(new_cookie) == data
+
+
+def test_b64_helpers() -> None:
+    assert b64encode(b"\xfb\xff") == "-_8"
+    assert b64decode("-_8") == b"\xfb\xff"
+    with pytest.raises(ValueError):
+        b64decode("!!")
