@@ -10,8 +10,9 @@ tests/test_layers.py allows no other upward import.
 
 from __future__ import annotations
 
-import os
 from typing import TYPE_CHECKING, Any
+
+from .secret_key import warn_weak_secret_key
 
 if TYPE_CHECKING:
     from .app import App
@@ -34,10 +35,10 @@ def finalize(app: App) -> None:
     """Install the batteries the app's config switches ask for.
 
     ``CSRF_PROTECT`` installs :class:`~hipflask.csrf.CSRFProtect`; ``SECURITY_HEADERS`` and
-    ``HSTS_MAX_AGE`` the hook of :func:`~hipflask.secure_headers.init_security_headers`; under
-    gunicorn, a weak ``SECRET_KEY`` installs the refusal of
-    :func:`~hipflask.gunicorn_conf.install_secret_key_guard`. A bad value raises ValueError
-    naming the setting. Called once, by :meth:`App.finalize <hipflask.App.finalize>`.
+    ``HSTS_MAX_AGE`` the hook of :func:`~hipflask.secure_headers.init_security_headers`; a weak
+    ``SECRET_KEY`` logs the warning of :func:`~hipflask.secret_key.warn_weak_secret_key` (once
+    per process, whatever the server). A bad value raises ValueError naming the setting.
+    Called once, by :meth:`App.finalize <hipflask.App.finalize>`.
 
     # NOTE: only a switch that is on imports its battery, so the core loads none by itself.
     """
@@ -50,13 +51,7 @@ def finalize(app: App) -> None:
         from .secure_headers import init_security_headers
 
         init_security_headers(app)
-    # SECURITY: gunicorn started without hipflask.gunicorn_conf serves whatever it loads; a
-    # weak SECRET_KEY then answers 500s rather than forgeable sessions.
-    # NOTE: gunicorn's arbiter sets SERVER_SOFTWARE in the environment of its processes.
-    if not app.debug and os.environ.get("SERVER_SOFTWARE", "").startswith("gunicorn/"):
-        from .gunicorn_conf import install_secret_key_guard
-
-        install_secret_key_guard(app)
+    warn_weak_secret_key(app)
 
 
 def session_interface(app: App) -> SessionInterface:
