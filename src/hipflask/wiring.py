@@ -10,6 +10,7 @@ tests/test_layers.py allows no other upward import.
 
 from __future__ import annotations
 
+import sys
 from typing import TYPE_CHECKING, Any
 
 from .secret_key import warn_weak_secret_key
@@ -34,8 +35,8 @@ __all__ = [
 def finalize(app: App) -> None:
     """Install the batteries the app's config switches ask for.
 
-    ``CSRF_PROTECT`` installs :class:`~hipflask.csrf.CSRFProtect`; ``SECURITY_HEADERS`` and
-    ``HSTS_MAX_AGE`` the hook of :func:`~hipflask.secure_headers.init_security_headers`; a weak
+    ``CSRF_PROTECT`` installs :class:`~hipflask.csrf.CSRFProtect`; ``SECURITY_HEADERS`` (on by
+    default), ``CONTENT_SECURITY_POLICY`` and ``HSTS_MAX_AGE`` the hook of :func:`~hipflask.secure_headers.init_security_headers`; a weak
     ``SECRET_KEY`` logs the warning of :func:`~hipflask.secret_key.warn_weak_secret_key` (once
     per process, whatever the server). A bad value raises ValueError naming the setting.
     Called once, by :meth:`App.finalize <hipflask.App.finalize>`.
@@ -47,7 +48,13 @@ def finalize(app: App) -> None:
         from .csrf import CSRFProtect
 
         CSRFProtect(app)
-    if config.get("SECURITY_HEADERS") or config.get("HSTS_MAX_AGE") is not None:
+    # NOTE: a view marked by @csp means the battery is imported already, so it costs nothing.
+    if (
+        config.get("SECURITY_HEADERS")
+        or config.get("HSTS_MAX_AGE") is not None
+        or config.get("CONTENT_SECURITY_POLICY")
+        or "hipflask.secure_headers" in sys.modules
+    ):
         from .secure_headers import init_security_headers
 
         init_security_headers(app)
