@@ -603,7 +603,7 @@ def test_run_refuses_certificates_it_cannot_load(
     ("key", "options", "message"),
     [
         (KEY, ["--debug", "--host", "0.0.0.0"], "Refusing to run in debug mode on '0.0.0.0'"),
-        ("short", [], "SECRET_KEY is too short"),
+        (KEY, ["--debug", "--host", "10.0.0.1"], "Refusing to run in debug mode on '10.0.0.1'"),
     ],
 )
 def test_run_over_tls_keeps_the_start_up_checks(

@@ -42,6 +42,7 @@ def test_finalize_installs_the_switched_on_batteries_once() -> None:
 
 def test_settings_changed_after_finalize_install_nothing() -> None:
     app = App(__name__)
+    app.config["SECURITY_HEADERS"] = False  # NOTE: on by default since issue 14
     app.add_url_rule("/", "index", lambda: "ok")
     app.finalize()
     app.config["SECURITY_HEADERS"] = True

@@ -48,6 +48,10 @@ def init_security_headers(app: App) -> None:
     policy = app_policy(config)
     hsts = strict_transport_security(config)
     views = app.view_functions
+    if not (fixed or fallback or policy or hsts) and not any(
+        hasattr(view, VIEW_ATTRIBUTE) for view in views.values()
+    ):
+        return
 
     def add_security_headers(response: Response) -> Response:
         headers = response.headers
