@@ -27,7 +27,7 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "APPLICATION_ROOT": "/",
     "PREFERRED_URL_SCHEME": "http",
     "TRUSTED_HOSTS": None,
-    # Security headers (hipflask.secure_headers, docs/headers.md), added to responses that lack them:
+    # Security headers (hipflask.secure_headers, docs/headers.md), on responses that lack them:
     "SECURITY_HEADERS": True,  # False: none of the four SECURITY_* headers below
     "SECURITY_CONTENT_TYPE_NOSNIFF": True,  # X-Content-Type-Options: nosniff
     "SECURITY_FRAME_OPTIONS": "DENY",  # or "SAMEORIGIN", with the CSP frame-ancestors; None: off

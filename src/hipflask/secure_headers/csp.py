@@ -118,11 +118,12 @@ def _directives(policy: Mapping[str, str | Iterable[str]] | str, setting: str) -
 
 def _source_list(sources: str | Iterable[str], setting: str) -> str:
     value = sources if isinstance(sources, str) else " ".join(sources)
-    value = " ".join(value.split())
-    # SECURITY: a ';' or ',' would let a value start another directive or another policy.
-    if ";" in value or "," in value:
-        raise ValueError(f"{setting}: the sources {value!r} must not contain ';' or ','.")
-    return check_header_value(value)
+    # SECURITY: CR or LF would start another header; ';' or ',' another directive or policy.
+    if any(char in value for char in ";,\r\n\0"):
+        raise ValueError(
+            f"{setting}: the sources {value!r} must not contain ';', ',', CR, LF or NUL."
+        )
+    return " ".join(value.split())
 
 
 def csp(
