@@ -37,8 +37,9 @@ def finalize(app: App) -> None:
 
     ``CSRF_PROTECT`` installs :class:`~hipflask.csrf.CSRFProtect`; ``SECURITY_HEADERS`` (on by
     default), ``CONTENT_SECURITY_POLICY`` and ``HSTS_MAX_AGE`` the hook of
-    :func:`~hipflask.secure_headers.init_security_headers`; a weak ``SECRET_KEY`` logs the warning of :func:`~hipflask.secret_key.warn_weak_secret_key` (once
-    per process, whatever the server). A bad value raises ValueError naming the setting.
+    :func:`~hipflask.secure_headers.init_security_headers`; a weak ``SECRET_KEY`` logs the
+    warning of :func:`~hipflask.secret_key.warn_weak_secret_key` (once per process, whatever
+    the server). A bad value raises ValueError naming the setting.
     Called once, by :meth:`App.finalize <hipflask.App.finalize>`.
 
     # NOTE: only a switch that is on imports its battery; the security headers are on by
