@@ -22,7 +22,15 @@ from typing import Any, TypeVar
 from ..ctx import g
 from ..datastructures import check_header_value
 
-__all__ = ["DEFAULT_NONCE_IN", "Policy", "compile_policy", "csp", "csp_exempt", "csp_nonce"]
+__all__ = [
+    "DEFAULT_NONCE_IN",
+    "Policy",
+    "compile_policy",
+    "csp",
+    "csp_exempt",
+    "csp_nonce",
+    "request_nonce",
+]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -98,10 +106,9 @@ def compile_policy(
 
 def _directives(policy: Mapping[str, str | Iterable[str]] | str, setting: str) -> dict[str, str]:
     if isinstance(policy, str):
+        parts = (part.strip().partition(" ") for part in policy.split(";"))
         pairs: Iterable[tuple[str, str | Iterable[str]]] = [
-            (part.strip().partition(" ")[0], part.strip().partition(" ")[2])
-            for part in policy.split(";")
-            if part.strip()
+            (name, sources) for name, _, sources in parts if name
         ]
     elif isinstance(policy, Mapping):
         pairs = policy.items()
