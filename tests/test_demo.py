@@ -272,3 +272,15 @@ def test_instance_folder_is_git_ignored() -> None:
 def test_sessions_demo_blueprint_is_mounted(client: Any) -> None:
     assert "1 times" in client.get("/sessions/counter").get_data(as_text=True)
     assert 'href="/sessions/"' in client.get("/").get_data(as_text=True)
+
+
+def test_the_demo_carries_the_default_security_headers(client: Any) -> None:
+    # NOTE: issue 14 turns them on by default; the demo's inline scripts set no CSP, so they run
+    # (tests/test_browser.py drives the same pages in Chromium).
+    for path in ("/", "/login", "/missing"):
+        headers = client.get(path).headers
+        assert headers["X-Content-Type-Options"] == "nosniff"
+        assert headers["X-Frame-Options"] == "DENY"
+        assert headers.getlist("Content-Security-Policy") == ["frame-ancestors 'none'"]
+        assert headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+        assert headers["Cross-Origin-Opener-Policy"] == "same-origin"

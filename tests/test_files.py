@@ -612,3 +612,80 @@ def test_secure_filename_always_stays_inside(name: str, tmp_path: Path) -> None:
     assert len(safe) <= 255
     target = (tmp_path / safe).resolve()
     assert target.parent == tmp_path.resolve()
+
+
+# -- active content types (issue 14): nosniff always, a download when asked ---------------------
+
+ACTIVE_FILES = {
+    "page.html": ("text/html",),
+    "page.xhtml": ("application/xhtml+xml",),
+    "logo.svg": ("image/svg+xml",),
+    "feed.xml": ("application/xml", "text/xml"),  # as the platform's mimetypes table says
+}
+
+
+@pytest.fixture
+def active_app(app: App, tmp_path: Path) -> App:
+    for name in ACTIVE_FILES:
+        (tmp_path / "files" / name).write_text("<svg><script>alert(1)</script></svg>")
+    # NOTE: off, so the nosniff seen comes from send_file and not from the security headers.
+    app.config["SECURITY_HEADERS"] = False
+
+    @app.route("/upload/<path:name>")
+    def upload(name: str) -> Response:
+        return send_from_directory("files", name, active_as_attachment=True)
+
+    @app.route("/inline/<path:name>")
+    def inline(name: str) -> Response:
+        return send_from_directory("files", name, active_as_attachment=False)
+
+    return app
+
+
+@pytest.mark.parametrize("name", sorted(ACTIVE_FILES))
+def test_active_types_always_carry_nosniff_and_stay_inline_by_default(
+    active_app: App, name: str
+) -> None:
+    response = active_app.test_client().get(f"/file/{name}")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"].partition(";")[0] in ACTIVE_FILES[name]
+    assert response.headers.getlist("X-Content-Type-Options") == ["nosniff"]
+    assert "Content-Disposition" not in response.headers
+
+
+@pytest.mark.parametrize("name", sorted(ACTIVE_FILES))
+def test_active_types_download_with_the_setting_or_the_argument(active_app: App, name: str) -> None:
+    client = active_app.test_client()
+    response = client.get(f"/upload/{name}")
+    assert response.headers["Content-Disposition"] == f"attachment; filename={name}"
+    active_app.config["SEND_FILE_ACTIVE_AS_ATTACHMENT"] = True
+    response = client.get(f"/file/{name}")
+    assert response.headers["Content-Disposition"] == f"attachment; filename={name}"
+    assert response.headers.getlist("X-Content-Type-Options") == ["nosniff"]
+    # The argument wins over the setting.
+    assert "Content-Disposition" not in client.get(f"/inline/{name}").headers
+
+
+def test_passive_types_are_untouched(active_app: App) -> None:
+    active_app.config["SEND_FILE_ACTIVE_AS_ATTACHMENT"] = True
+    response = active_app.test_client().get("/upload/hello.txt")
+    assert "Content-Disposition" not in response.headers
+    assert "X-Content-Type-Options" not in response.headers
+
+
+def test_an_explicit_active_mimetype_of_a_file_object(app: App) -> None:
+    app.config["SEND_FILE_ACTIVE_AS_ATTACHMENT"] = True
+
+    @app.route("/object")
+    def from_object() -> Response:
+        return send_file(io.BytesIO(b"<b>hi</b>"), mimetype="text/html", download_name="x.html")
+
+    response = app.test_client().get("/object")
+    assert response.headers["Content-Disposition"] == "attachment; filename=x.html"
+    assert response.headers.getlist("X-Content-Type-Options") == ["nosniff"]
+
+
+def test_the_security_headers_do_not_repeat_nosniff(app: App, tmp_path: Path) -> None:
+    (tmp_path / "files" / "page.html").write_text("<p>hi</p>")
+    response = app.test_client().get("/file/page.html")
+    assert response.headers.getlist("X-Content-Type-Options") == ["nosniff"]

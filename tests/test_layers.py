@@ -45,6 +45,7 @@ LAYERS: dict[str, int] = {
     "logs": 2,
     "routing": 2,
     "scaffold": 2,
+    "secret_key": 2,
     "signals": 2,
     "views": 2,
     # 3: services built on the app.

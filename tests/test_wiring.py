@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+import subprocess
+import sys
+from typing import Any
 
 import pytest
 
@@ -42,6 +45,7 @@ def test_finalize_installs_the_switched_on_batteries_once() -> None:
 
 def test_settings_changed_after_finalize_install_nothing() -> None:
     app = App(__name__)
+    app.config["SECURITY_HEADERS"] = False  # NOTE: on by default since issue 14
     app.add_url_rule("/", "index", lambda: "ok")
     app.finalize()
     app.config["SECURITY_HEADERS"] = True
@@ -62,3 +66,35 @@ def test_a_bad_setting_fails_test_request_context_before_pushing() -> None:
     with pytest.raises(ValueError, match="SECURITY_FRAME_OPTIONS"):
         app.test_request_context("/")
     assert not has_request_context()
+
+
+@pytest.mark.parametrize(
+    ("config", "loaded", "csp"),
+    [
+        ({"SECURITY_HEADERS": False}, False, None),
+        (
+            {"SECURITY_HEADERS": False, "CONTENT_SECURITY_POLICY": "default-src 'self'"},
+            True,
+            "default-src 'self'",
+        ),
+        ({}, True, "frame-ancestors 'none'"),
+    ],
+)
+def test_the_headers_battery_loads_only_when_a_switch_asks(
+    config: dict[str, Any], loaded: bool, csp: str | None
+) -> None:
+    # NOTE: in a fresh process, where no test has imported hipflask.secure_headers already.
+    code = (
+        "import sys\n"
+        "from hipflask import App\n"
+        "app = App('probe')\n"
+        f"app.config.update({config!r})\n"
+        "app.add_url_rule('/', 'i', lambda: 'ok')\n"
+        "response = app.test_client().get('/')\n"
+        "print('hipflask.secure_headers' in sys.modules)\n"
+        "print(response.headers.get('Content-Security-Policy'))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.split("\n")[:2] == [str(loaded), str(csp)]

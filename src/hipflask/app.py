@@ -503,9 +503,9 @@ class App(Scaffold):
         ``wsgi_app``, the test client and ``request_context()`` / ``test_request_context()`` call
         it when it was not called yet, so configure the app before its first request, or call
         it yourself to check the settings at start-up. The switches are ``CSRF_PROTECT``,
-        ``SECURITY_HEADERS`` and ``HSTS_MAX_AGE`` (see :func:`hipflask.wiring.finalize`), plus
-        the weak-``SECRET_KEY`` guard under gunicorn. Concurrent first requests wait for the
-        one doing the work.
+        ``SECURITY_HEADERS`` (on by default), ``CONTENT_SECURITY_POLICY`` and ``HSTS_MAX_AGE``
+        (see :func:`hipflask.wiring.finalize`); a weak ``SECRET_KEY`` logs a warning, once.
+        Concurrent first requests wait for the one doing the work.
 
         A bad setting raises ValueError naming it, before any context is pushed; the app logs
         it once and raises the same error again on every later call, without installing

@@ -27,15 +27,20 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "APPLICATION_ROOT": "/",
     "PREFERRED_URL_SCHEME": "http",
     "TRUSTED_HOSTS": None,
-    # Security headers (hipflask.secure_headers), added to responses that lack them:
-    "SECURITY_HEADERS": False,  # True: the four SECURITY_* headers below
+    # Security headers (hipflask.secure_headers, docs/headers.md), on responses that lack them:
+    "SECURITY_HEADERS": True,  # False: none of the four SECURITY_* headers below
     "SECURITY_CONTENT_TYPE_NOSNIFF": True,  # X-Content-Type-Options: nosniff
-    "SECURITY_FRAME_OPTIONS": "SAMEORIGIN",  # or "DENY", with the CSP frame-ancestors; None: off
+    "SECURITY_FRAME_OPTIONS": "DENY",  # or "SAMEORIGIN", with the CSP frame-ancestors; None: off
     "SECURITY_REFERRER_POLICY": "strict-origin-when-cross-origin",  # None: no header
     "SECURITY_CROSS_ORIGIN_OPENER_POLICY": "same-origin",  # None: no header
     "HSTS_MAX_AGE": None,  # seconds: Strict-Transport-Security on HTTPS responses; None: off
     "HSTS_INCLUDE_SUBDOMAINS": False,
     "HSTS_PRELOAD": False,
+    "CONTENT_SECURITY_POLICY": None,  # a dict of directives or a string; None: no policy
+    "CONTENT_SECURITY_POLICY_REPORT_ONLY": False,  # True: Content-Security-Policy-Report-Only
+    "CONTENT_SECURITY_POLICY_REPORT_URI": None,  # adds a report-uri directive
+    "CONTENT_SECURITY_POLICY_NONCE_IN": ("script-src", "style-src"),  # where csp_nonce() goes
+    "SEND_FILE_ACTIVE_AS_ATTACHMENT": False,  # True: HTML, SVG, XML files sent as downloads
     "SESSION_TYPE": "cookie",
     "SESSION_COOKIE_NAME": "session",
     "SESSION_COOKIE_DOMAIN": None,

@@ -35,8 +35,10 @@ from .http import (
 from .response import Response
 
 __all__ = [
+    "ACTIVE_MIMETYPES",
     "FileBody",
     "guess_mimetype",
+    "is_active_mimetype",
     "make_conditional",
     "safe_join",
     "secure_filename",
@@ -351,6 +353,7 @@ def _send(
     conditional: bool,
     last_modified: datetime | float | str | None,
     max_age: MaxAge,
+    active_as_attachment: bool | None = None,
 ) -> Response:
     """Build the response for a file body; open the file only when a body is sent."""
     if mimetype is None:
@@ -358,6 +361,11 @@ def _send(
     response = _response_class()(body, mimetype=mimetype, direct_passthrough=True)
     # NOTE: the headers are new, so add() appends without searching for an existing one.
     add = response.headers.add
+    if is_active_mimetype(mimetype):
+        # SECURITY: an uploaded page or SVG opened from this site runs its scripts with the
+        # site's cookies; nosniff always, and a download when asked (stored XSS).
+        add("X-Content-Type-Options", "nosniff")
+        as_attachment = as_attachment or _forced_download(active_as_attachment)
     if size is not None:
         add("Content-Length", str(size))
     modified = parse_date(last_modified) if isinstance(last_modified, str) else last_modified
@@ -384,6 +392,38 @@ def _send(
         except OSError:
             raise NotFound() from None
     return response
+
+
+#: Types a browser runs as a document, scripts included, when one is opened from this site.
+ACTIVE_MIMETYPES = frozenset(
+    (
+        "text/html",
+        "application/xhtml+xml",
+        "image/svg+xml",
+        "text/xml",
+        "application/xml",
+        "text/xsl",
+    )
+)
+
+
+def is_active_mimetype(mimetype: str) -> bool:
+    """Tell whether a file of ``mimetype`` (parameters allowed) can run scripts when opened.
+
+    HTML, XHTML, SVG and every XML type (``*/xml``, ``*+xml``, which XSLT or XHTML namespaces
+    can turn into a page) are.
+    """
+    base = mimetype.partition(";")[0].strip().lower()
+    return base in ACTIVE_MIMETYPES or base.endswith(("+xml", "/xml"))
+
+
+def _forced_download(active_as_attachment: bool | None) -> bool:
+    if active_as_attachment is not None:
+        return active_as_attachment
+    app_ctx = app_ctx_var.get(None)
+    return app_ctx is not None and bool(
+        app_ctx.app.config.get("SEND_FILE_ACTIVE_AS_ATTACHMENT", False)
+    )
 
 
 def _mimetype_for(name: str | None) -> str:
@@ -440,6 +480,8 @@ def send_file(
     etag: bool | str = True,
     last_modified: datetime | float | str | None = None,
     max_age: MaxAge = None,
+    *,
+    active_as_attachment: bool | None = None,
 ) -> Response:
     """Send a file's contents: a path (a relative one starts at the app's ``root_path``) or a
     binary file object (sent from its current position).
@@ -454,6 +496,11 @@ def send_file(
     max-age=N`` and an ``Expires`` N seconds from now; no age sends ``Cache-Control:
     no-cache``, as Flask's does. A path that is not a readable regular file raises
     :class:`~hipflask.exceptions.NotFound`.
+
+    An active type (HTML, XHTML, SVG, XML: :func:`is_active_mimetype`) is always sent with
+    ``X-Content-Type-Options: nosniff``, and as an attachment when ``active_as_attachment``
+    (None: the ``SEND_FILE_ACTIVE_AS_ATTACHMENT`` setting, False by default) is true: set it
+    for files your users uploaded (see docs/headers.md).
 
     Never pass a path built from user input: use :func:`send_from_directory`.
     """
@@ -478,6 +525,7 @@ def send_file(
             etag=etag,
             last_modified=last_modified,
             max_age=max_age,
+            active_as_attachment=active_as_attachment,
         )
     file = path_or_file
     if isinstance(file, io.TextIOBase):
@@ -497,6 +545,7 @@ def send_file(
         conditional=conditional,
         last_modified=last_modified,
         max_age=max_age,
+        active_as_attachment=active_as_attachment,
     )
 
 
@@ -510,6 +559,7 @@ def _send_path(
     etag: bool | str = True,
     last_modified: datetime | float | str | None = None,
     max_age: MaxAge = None,
+    active_as_attachment: bool | None = None,
 ) -> Response:
     return _send(
         FileBody(path, 0, info.st_size),
@@ -524,6 +574,7 @@ def _send_path(
         conditional=conditional,
         last_modified=last_modified,
         max_age=max_age,
+        active_as_attachment=active_as_attachment,
     )
 
 

@@ -10,8 +10,10 @@ tests/test_layers.py allows no other upward import.
 
 from __future__ import annotations
 
-import os
+import sys
 from typing import TYPE_CHECKING, Any
+
+from .secret_key import warn_weak_secret_key
 
 if TYPE_CHECKING:
     from .app import App
@@ -33,32 +35,34 @@ __all__ = [
 def finalize(app: App) -> None:
     """Install the batteries the app's config switches ask for.
 
-    ``CSRF_PROTECT`` installs :class:`~hipflask.csrf.CSRFProtect`; ``SECURITY_HEADERS`` and
-    ``HSTS_MAX_AGE`` the hook of :func:`~hipflask.secure_headers.init_security_headers`; under
-    gunicorn, a weak ``SECRET_KEY`` installs the refusal of
-    :func:`~hipflask.gunicorn_conf.install_secret_key_guard`; ``LOGGING``, ``LOG_FORMAT``,
-    ``ACCESS_LOG`` and ``LOG_USER_ID`` call :func:`~hipflask.logs.setup.configure_logging`. A bad
-    value raises ValueError naming the setting. Called once, by :meth:`App.finalize
-    <hipflask.App.finalize>`.
+    ``CSRF_PROTECT`` installs :class:`~hipflask.csrf.CSRFProtect`; ``SECURITY_HEADERS`` (on by
+    default), ``CONTENT_SECURITY_POLICY`` and ``HSTS_MAX_AGE`` the hook of
+    :func:`~hipflask.secure_headers.init_security_headers`; a weak ``SECRET_KEY`` logs the
+    warning of :func:`~hipflask.secret_key.warn_weak_secret_key` (once per process, whatever
+    the server); ``LOGGING``, ``LOG_FORMAT``, ``ACCESS_LOG`` and ``LOG_USER_ID`` call
+    :func:`~hipflask.logs.setup.configure_logging`. A bad value raises ValueError naming the
+    setting.
+    Called once, by :meth:`App.finalize <hipflask.App.finalize>`.
 
-    # NOTE: only a switch that is on imports its battery, so the core loads none by itself.
+    # NOTE: only a switch that is on imports its battery; the security headers are on by
+    # default, so that small battery loads at the first request (``import hipflask`` stays lean).
     """
     config = app.config
     if config.get("CSRF_PROTECT") and "csrf" not in app.extensions:
         from .csrf import CSRFProtect
 
         CSRFProtect(app)
-    if config.get("SECURITY_HEADERS") or config.get("HSTS_MAX_AGE") is not None:
+    # NOTE: a view marked by @csp means the battery is imported already, so it costs nothing.
+    if (
+        config.get("SECURITY_HEADERS")
+        or config.get("HSTS_MAX_AGE") is not None
+        or config.get("CONTENT_SECURITY_POLICY")
+        or "hipflask.secure_headers" in sys.modules
+    ):
         from .secure_headers import init_security_headers
 
         init_security_headers(app)
-    # SECURITY: gunicorn started without hipflask.gunicorn_conf serves whatever it loads; a
-    # weak SECRET_KEY then answers 500s rather than forgeable sessions.
-    # NOTE: gunicorn's arbiter sets SERVER_SOFTWARE in the environment of its processes.
-    if not app.debug and os.environ.get("SERVER_SOFTWARE", "").startswith("gunicorn/"):
-        from .gunicorn_conf import install_secret_key_guard
-
-        install_secret_key_guard(app)
+    warn_weak_secret_key(app)
     # NOTE: last, so the access line's after_request hook runs after every other one.
     if config.get("LOG_FORMAT", "text") != "text" or any(
         config.get(key) is not None for key in ("LOGGING", "ACCESS_LOG", "LOG_USER_ID")

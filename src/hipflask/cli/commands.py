@@ -398,7 +398,7 @@ def run_command(
     in production, terminate TLS at a reverse proxy or in gunicorn itself.
 
     Debug mode shows tracebacks in the browser, so it is refused on any address but localhost
-    unless --force-debug is given. Without debug mode, SECRET_KEY must be at least 32 bytes.
+    unless --force-debug is given. Without debug mode, a weak SECRET_KEY logs a warning.
     """
     from ..serving import runner as serving
 

@@ -36,7 +36,6 @@ WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 RELOADER_ENV = "HIPFLASK_RUN_FROM_RELOADER"
 SERVER_FD_ENV = "HIPFLASK_SERVER_FD"
-MIN_SECRET_KEY_BYTES = 32
 _TRUE = frozenset(("1", "true", "yes", "on"))
 # NOTE: Werkzeug's server options, accepted from ported Flask code and ignored: waitress is
 # always threaded, and hipflask has no in-browser debugger.
@@ -68,7 +67,8 @@ def check_startup(
 
     Refused: a ``cert`` or ``key`` that cannot serve HTTPS (see
     :func:`hipflask.serving.tls.check_tls`), debug mode on an address other than loopback unless
-    ``allow_unsafe_debug``, and without debug mode a SECRET_KEY missing or under 32 bytes.
+    ``allow_unsafe_debug``. Without debug mode, a weak SECRET_KEY logs a warning (see
+    :mod:`hipflask.secret_key`) but is no refusal: an app that never signs anything needs none.
     """
     if cert or key:
         from .tls import check_tls
@@ -82,22 +82,26 @@ def check_startup(
             "(allow_unsafe_debug=True) if this network is trusted."
         )
     if not debug:
-        check_secret_key(app)
+        from ..secret_key import warn_weak_secret_key
+
+        warn_weak_secret_key(app)
 
 
 def check_secret_key(app: App) -> None:
-    """Raise :class:`StartupError` when ``app``'s SECRET_KEY is missing or under 32 bytes.
+    """Raise :class:`StartupError` when ``app``'s SECRET_KEY is missing or weak.
 
-    ``hipflask run``, ``app.run()`` and :mod:`hipflask.gunicorn_conf` call it for non-debug apps.
+    The strict mode: :mod:`hipflask.gunicorn_conf` calls it for non-debug apps. ``hipflask
+    run`` only warns (:func:`hipflask.secret_key.warn_weak_secret_key`).
     """
-    secret = app.config.get("SECRET_KEY")
-    size = len(secret.encode("utf-8") if isinstance(secret, str) else secret or b"")
-    if size < MIN_SECRET_KEY_BYTES:
+    from ..secret_key import MIN_SECRET_KEY_BYTES, weak_reason
+
+    reason = weak_reason(app.config.get("SECRET_KEY"))
+    if reason is not None:
         raise StartupError(
-            f"Refusing to start: SECRET_KEY is {'missing' if not secret else 'too short'}; "
-            f"it must be at least {MIN_SECRET_KEY_BYTES} random bytes, e.g. "
-            "python -c 'import secrets; print(secrets.token_hex(32))' (debug mode on "
-            "localhost skips this check)."
+            f"Refusing to start: SECRET_KEY is {reason}; it must be at least "
+            f"{MIN_SECRET_KEY_BYTES} random bytes, e.g. "
+            "python -c 'import secrets; print(secrets.token_hex(32))' (debug mode skips this "
+            "check)."
         )
 
 

@@ -226,11 +226,10 @@ class SecureCookieSession(dict[str, Any], SessionMixin):
 
 
 class NullSession(SecureCookieSession):
-    """The session of an app without a SECRET_KEY: reading or writing it raises RuntimeError.
+    """The session of an app without a SECRET_KEY: always empty; writing it raises RuntimeError.
 
-    # NOTE: Flask lets an app without a key read an always-empty session and fails only at
-    # the first write; failing at any use names the missing setting before a deployment
-    # silently treats every visitor as logged out.
+    As in Flask, an app that never writes the session serves without a key; the error of a
+    write (``session[...] =``, :func:`~hipflask.flash`, a CSRF token) names the setting.
     """
 
     def _fail(self, *args: Any, **kwargs: Any) -> NoReturn:
@@ -238,17 +237,6 @@ class NullSession(SecureCookieSession):
 
     __setitem__ = __delitem__ = clear = pop = popitem = update = setdefault = _fail
     __ior__ = regenerate = _fail
-    __getitem__ = get = __contains__ = __len__ = __iter__ = _fail
-    keys = values = items = copy = _fail
-
-    @property
-    def permanent(self) -> bool:
-        """Never available: the session cannot be used without a SECRET_KEY."""
-        self._fail()
-
-    @permanent.setter
-    def permanent(self, value: bool) -> None:
-        self._fail()
 
 
 class SessionInterface:
