@@ -25,7 +25,12 @@ from .exceptions import (
     SecurityError,
 )
 from .hosts import check_trusted_host, is_valid_host
-from .http import parse_accept_header, parse_content_length, parse_cookie, parse_options_header
+from .http import (
+    parse_accept_header,
+    parse_content_length,
+    parse_cookie_lists,
+    parse_options_header,
+)
 
 if TYPE_CHECKING:
     from .app import App
@@ -353,8 +358,9 @@ class Request:
 
     @lazy
     def cookies(self) -> ImmutableMultiDict:
-        """The cookies sent by the client (the first of duplicated names wins)."""
-        return ImmutableMultiDict.from_single_values(parse_cookie(self.environ.get("HTTP_COOKIE")))
+        """The cookies sent by the client: the first of duplicated names wins, ``getlist``
+        returns them all."""
+        return ImmutableMultiDict.from_lists(parse_cookie_lists(self.environ.get("HTTP_COOKIE")))
 
     @property
     def user_agent(self) -> UserAgent:
