@@ -92,7 +92,7 @@ class SQLiteStore(SessionStore):
     def _connection(self) -> Iterator[sqlite3.Connection]:
         try:
             yield self._connect()
-        except sqlite3.OperationalError as exc:
+        except (sqlite3.OperationalError, OSError) as exc:
             # NOTE: "database is locked" past the busy timeout, a full disk, an unreadable file:
             # the request fails closed (503) instead of proceeding without its session.
             raise ServiceUnavailable(f"The session store is unavailable: {exc}") from exc
@@ -117,15 +117,34 @@ class SQLiteStore(SessionStore):
         return connection
 
     def _create_schema(self, connection: sqlite3.Connection) -> None:
-        with self._lock:
-            connection.execute("PRAGMA journal_mode=WAL")
-            connection.execute(
-                f"CREATE TABLE IF NOT EXISTS {self.table} "
-                "(id TEXT PRIMARY KEY, data TEXT NOT NULL, expires REAL NOT NULL) WITHOUT ROWID"
-            )
-            connection.execute(
-                f"CREATE INDEX IF NOT EXISTS {self.table}_expires ON {self.table} (expires)"
-            )
+        """Switch the file to WAL and create the table, once per file across processes.
+
+        # NOTE: ``PRAGMA journal_mode=WAL`` needs the only lock on the file, and two processes
+        # asking for it at once can get "database is locked" at once: SQLite skips the busy
+        # timeout where waiting could deadlock. So the first users of a new file take turns
+        # (an advisory lock on a side file), a file already in WAL mode is left alone, and a
+        # lock lost anyway is retried until ``timeout``.
+        """
+        with self._lock, _file_lock(self.path + "-init.lock", self.timeout):
+            deadline = time.monotonic() + self.timeout
+            while True:
+                try:
+                    mode = connection.execute("PRAGMA journal_mode").fetchone()[0]
+                    if str(mode).lower() != "wal":
+                        connection.execute("PRAGMA journal_mode=WAL")
+                    connection.execute(
+                        f"CREATE TABLE IF NOT EXISTS {self.table} (id TEXT PRIMARY KEY, "
+                        "data TEXT NOT NULL, expires REAL NOT NULL) WITHOUT ROWID"
+                    )
+                    connection.execute(
+                        f"CREATE INDEX IF NOT EXISTS {self.table}_expires "
+                        f"ON {self.table} (expires)"
+                    )
+                    break
+                except sqlite3.OperationalError as exc:
+                    if "locked" not in str(exc) or time.monotonic() > deadline:
+                        raise
+                    time.sleep(0.01)
             self._initialized = True
 
     def load(self, sid: str) -> dict[str, str] | None:
@@ -211,6 +230,36 @@ class SQLiteStore(SessionStore):
         for connection in connections:
             connection.close()
         self._local = threading.local()
+
+
+@contextmanager
+def _file_lock(path: str, timeout: float) -> Iterator[None]:
+    """Hold an exclusive advisory lock on ``path`` (created if missing) for the block.
+
+    Raise :class:`sqlite3.OperationalError` past ``timeout``. Where ``fcntl`` is missing
+    (Windows), hold nothing: the caller's retry loop is the only guard there.
+    """
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        yield
+        return
+    # NOTE: a side file, never the database itself: closing any descriptor of the database
+    # would drop the POSIX locks SQLite holds on it in this process.
+    with open(path, "a") as handle:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise sqlite3.OperationalError("database is locked (initializing)") from None
+                time.sleep(0.005)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 @contextmanager
