@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 
 from .exceptions import ServiceUnavailable
 
-__all__ = ["RedisStore", "SQLiteStore", "SessionStore"]
+__all__ = ["CircuitBreaker", "RedisStore", "SQLiteStore", "SessionStore"]
 
 T = TypeVar("T")
 
@@ -137,8 +137,7 @@ class SQLiteStore(SessionStore):
                         "data TEXT NOT NULL, expires REAL NOT NULL) WITHOUT ROWID"
                     )
                     connection.execute(
-                        f"CREATE INDEX IF NOT EXISTS {self.table}_expires "
-                        f"ON {self.table} (expires)"
+                        f"CREATE INDEX IF NOT EXISTS {self.table}_expires ON {self.table} (expires)"
                     )
                     break
                 except sqlite3.OperationalError as exc:
@@ -273,6 +272,60 @@ def _transaction(connection: sqlite3.Connection) -> Iterator[None]:
     connection.execute("COMMIT")
 
 
+class CircuitBreaker:
+    """Fail calls at once, for ``cooldown`` seconds, after ``failures`` outages in a row.
+
+    Without it a hung store ties up a server thread for the full timeout of every call, and the
+    threads pile up until requests that never touch the store wait too. Once open, the breaker
+    answers 503 without calling; after the cool-down it lets one call through (the others still
+    fail fast): success closes it, another outage opens it for one more cool-down.
+    """
+
+    def __init__(self, failures: int = 3, cooldown: float = 5.0) -> None:
+        self.failures = failures
+        self.cooldown = cooldown
+        self._lock = threading.Lock()
+        self._count = 0
+        self._open_until = 0.0
+        self._probing = False
+
+    @property
+    def is_open(self) -> bool:
+        """True while calls fail without reaching the store."""
+        return self._count >= self.failures and time.monotonic() < self._open_until
+
+    def call(self, func: Callable[[], T], outages: tuple[type[Exception], ...]) -> T:
+        """Return ``func()``; raise :class:`ServiceUnavailable` for an outage or while open."""
+        probe = self._admit()
+        try:
+            result = func()
+        except outages as exc:
+            with self._lock:
+                self._count += 1
+                if self._count >= self.failures:
+                    self._open_until = time.monotonic() + self.cooldown
+            raise ServiceUnavailable(f"The session store is unavailable: {exc}") from exc
+        finally:
+            if probe:
+                self._probing = False
+        with self._lock:
+            self._count = 0
+        return result
+
+    def _admit(self) -> bool:
+        """Refuse the call while open; return True when it is the probe after a cool-down."""
+        with self._lock:
+            if self._count < self.failures:
+                return False
+            if time.monotonic() < self._open_until or self._probing:
+                raise ServiceUnavailable(
+                    "The session store is unavailable (it timed out repeatedly); "
+                    "try again in a few seconds."
+                )
+            self._probing = True
+            return True
+
+
 # Atomic merge: KEYS[1] the record; ARGV: ttl, create ('1'/'0'), n, n field/value pairs, then the
 # fields to delete. Returns 1 when the record exists afterwards, 0 otherwise.
 _SAVE_SCRIPT = """
@@ -292,6 +345,8 @@ class RedisStore(SessionStore):
     The record's TTL is the session's lifetime, so Redis expires it by itself. Socket timeouts
     are short and a call is retried once, so when Redis is down or hung a request fails with
     503 within about ``4 * timeout`` seconds, and succeeds again as soon as Redis is back.
+    After ``breaker_failures`` outages in a row, calls fail at once for ``breaker_cooldown``
+    seconds (see :class:`CircuitBreaker`).
     """
 
     def __init__(
@@ -301,6 +356,8 @@ class RedisStore(SessionStore):
         prefix: str = "hipflask:session:",
         timeout: float = 0.5,
         client: Any = None,
+        breaker_failures: int = 3,
+        breaker_cooldown: float = 5.0,
     ) -> None:
         import redis
         from redis.backoff import NoBackoff
@@ -319,13 +376,11 @@ class RedisStore(SessionStore):
                 retry=Retry(NoBackoff(), 1),
             )
         self.client = client
+        self.breaker = CircuitBreaker(breaker_failures, breaker_cooldown)
         self._save = client.register_script(_SAVE_SCRIPT)
 
     def _call(self, func: Callable[[], T]) -> T:
-        try:
-            return func()
-        except self._errors as exc:
-            raise ServiceUnavailable(f"The session store is unavailable: {exc}") from exc
+        return self.breaker.call(func, self._errors)
 
     def load(self, sid: str) -> dict[str, str] | None:
         """Return the record's fields, or None when it does not exist or expired."""
