@@ -34,6 +34,7 @@ from .http import (
 
 if TYPE_CHECKING:
     from .app import App
+    from .authorization import Authorization
     from .formparser import FormLimits
     from .routing import Rule
 
@@ -361,6 +362,13 @@ class Request:
         """The cookies sent by the client: the first of duplicated names wins, ``getlist``
         returns them all."""
         return ImmutableMultiDict.from_lists(parse_cookie_lists(self.environ.get("HTTP_COOKIE")))
+
+    @lazy
+    def authorization(self) -> Authorization | None:
+        """The parsed ``Authorization`` header (Basic credentials or a token), or None."""
+        from .authorization import Authorization
+
+        return Authorization.from_header(self.environ.get("HTTP_AUTHORIZATION"))
 
     @property
     def user_agent(self) -> UserAgent:

@@ -3,6 +3,7 @@ If-Modified-Since, If-Range, Content-Type, Authorization and Cookie."""
 
 from __future__ import annotations
 
+import base64
 import io
 from datetime import UTC, datetime
 from typing import Any
@@ -34,7 +35,8 @@ def make_app(**config: Any) -> App:
             "mimetype": request.mimetype,
             "params": request.mimetype_params,
             "length": request.content_length,
-            "auth": request.headers.get("Authorization"),
+            "auth": repr(request.authorization),
+            "user": getattr(request.authorization, "username", None),
             "cookies": request.cookies.to_dict(flat=False),
             "session": dict(session),
             "referrer": request.referrer,
@@ -132,10 +134,16 @@ def test_any_conditional_or_range_request(
         assert body == (DATA[int(first) : int(last) + 1] if method == "GET" else b"")
 
 
+authorizations = any_header | st.tuples(
+    st.sampled_from(["Basic ", "Bearer ", "Digest ", "basic", "X "]),
+    st.binary(max_size=40).map(lambda data: base64.b64encode(data).decode()) | header_text,
+).map("".join)
+
+
 @FUZZ
 @given(
     content_type=any_header,
-    authorization=any_header,
+    authorization=authorizations,
     referer=any_header,
     origin=any_header,
     forwarded=any_header,
