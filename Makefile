@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install demo test lint bench bench-count clean
+.PHONY: install demo test lint bench bench-count fuzz clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "hipflask needs Python 3.11+"'
@@ -25,6 +25,10 @@ lint: $(STAMP)
 
 test: lint
 	$(PY) -m pytest -q
+
+# The fuzz tests of `make test`, with many more examples each (a few minutes).
+fuzz: $(STAMP)
+	HIPFLASK_FUZZ_PROFILE=fuzz-long $(PY) -m pytest -q -p no:logging tests/fuzz
 
 bench: $(STAMP)
 	$(PY) bench/run.py

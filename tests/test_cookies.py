@@ -165,16 +165,17 @@ def test_refused_cookie_is_a_500_in_production(app: App) -> None:
     assert respond_with(app, key="k", value="a\r\nb").status_code == 500
 
 
-def test_oversized_cookie_logs_a_warning(app: App, caplog: pytest.LogCaptureFixture) -> None:
-    with caplog.at_level(logging.WARNING):
+def test_oversized_cookie_logs_and_warns(app: App, caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.WARNING), pytest.warns(UserWarning, match="'big' cookie") as w:
         response = respond_with(app, key="big", value="x" * 4100)
     assert response.status_code == 200
     assert any("4093" in record.getMessage() for record in caplog.records)
+    assert "4093" in str(w[0].message)
 
 
 def test_max_cookie_size_comes_from_the_config(app: App, caplog: pytest.LogCaptureFixture) -> None:
     app.config["MAX_COOKIE_SIZE"] = 100
-    with caplog.at_level(logging.WARNING):
+    with caplog.at_level(logging.WARNING), pytest.warns(UserWarning, match="100-byte"):
         respond_with(app, key="mid", value="x" * 200)
     assert any("over the 100-byte limit" in record.getMessage() for record in caplog.records)
     caplog.clear()
@@ -209,6 +210,22 @@ def test_real_world_cookie_headers_parse_without_raising(
 ) -> None:
     response = app.test_client().get(f"/read/{name}", environ_overrides={"HTTP_COOKIE": header})
     assert (response.status_code, response.text) == (200, expected)
+
+
+def test_getlist_returns_every_duplicate_in_order() -> None:
+    app = App(__name__)
+
+    @app.route("/")
+    def both() -> dict[str, object]:
+        return {
+            "first": request.cookies["s"],
+            "all": request.cookies.getlist("s"),
+            "host": request.cookies.getlist("__Host-s"),
+        }
+
+    header = "s=a; t=1; s=b; =__Host-s=evil; __Host-s=good; s=c"
+    response = app.test_client().get("/", environ_overrides={"HTTP_COOKIE": header})
+    assert response.json == {"first": "a", "all": ["a", "b", "c"], "host": ["good"]}
 
 
 @pytest.mark.parametrize(

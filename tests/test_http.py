@@ -303,13 +303,19 @@ def test_secure_prefix_rules() -> None:
 
 
 def test_oversized_cookie_is_logged_but_returned(caplog: pytest.LogCaptureFixture) -> None:
-    with caplog.at_level(logging.WARNING, logger="hipflask.http"):
+    with (
+        caplog.at_level(logging.WARNING, logger="hipflask.http"),
+        pytest.warns(UserWarning, match="'big' cookie"),
+    ):
         header = dump_cookie("big", "x" * 5000)
     assert header.startswith("big=xxx")
     assert len(header) > 5000
     assert any("big" in record.getMessage() for record in caplog.records)
     caplog.clear()
-    with caplog.at_level(logging.WARNING, logger="hipflask.http"):
+    with (
+        caplog.at_level(logging.WARNING, logger="hipflask.http"),
+        pytest.warns(UserWarning, match="'small' cookie"),
+    ):
         dump_cookie("small", "x" * 100, max_size=50)
         dump_cookie("off", "x" * 5000, max_size=0)
     assert len(caplog.records) == 1

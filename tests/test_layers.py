@@ -56,7 +56,6 @@ LAYERS: dict[str, int] = {
     "middleware": 3,
     "porting": 3,
     "serving": 3,
-    "serving_limits": 3,
     "sessions": 3,
     "templating": 3,
     "testing": 3,

@@ -424,14 +424,51 @@ class TestLimits:
         )
         assert _call(echo, environ).startswith("413")
 
-    def test_short_body_does_not_hang(self, echo: App) -> None:
+    @pytest.mark.parametrize(
+        ("content_type", "body"),
+        [
+            ("text/plain", b"only this"),
+            ("application/x-www-form-urlencoded", b"a=1&b=2"),
+            ("multipart/form-data; boundary=x", b'--x\r\nContent-Disposition: form-data; name="a"'),
+        ],
+    )
+    def test_body_shorter_than_its_length_is_400(
+        self, echo: App, content_type: str, body: bytes
+    ) -> None:
         environ = _environ(
             REQUEST_METHOD="POST",
             CONTENT_LENGTH="100",
-            CONTENT_TYPE="text/plain",
-            **{"wsgi.input": io.BytesIO(b"only this")},
+            CONTENT_TYPE=content_type,
+            **{"wsgi.input": io.BytesIO(body)},
         )
-        assert _call(echo, environ).startswith("200")
+        assert _call(echo, environ).startswith("400")
+
+    @pytest.mark.parametrize(
+        "content_type", ["application/x-www-form-urlencoded", "multipart/form-data; boundary=x"]
+    )
+    def test_chunked_form_over_limit_is_413_not_cut(self, echo: App, content_type: str) -> None:
+        echo.config["MAX_CONTENT_LENGTH"] = 10
+        body = b"a=" + b"x" * 100 if "urlencoded" in content_type else b"--x\r\n" + b"x" * 100
+        environ = _environ(
+            REQUEST_METHOD="POST",
+            CONTENT_TYPE=content_type,
+            **{"wsgi.input": io.BytesIO(body), "wsgi.input_terminated": True},
+        )
+        assert _call(echo, environ).startswith("413")
+
+    def test_chunked_readline_over_limit_is_413(self) -> None:
+        app = App(__name__)
+        app.config["MAX_CONTENT_LENGTH"] = 10
+
+        @app.post("/")
+        def lines() -> str:
+            return str(len(list(request.stream)))
+
+        environ = _environ(
+            REQUEST_METHOD="POST",
+            **{"wsgi.input": io.BytesIO(b"x" * 50 + b"\n"), "wsgi.input_terminated": True},
+        )
+        assert _call(app, environ).startswith("413")
 
 
 def _call(app: App, environ: dict[str, object]) -> str:

@@ -525,7 +525,7 @@ def test_oversized_cookie_logs_a_warning(app: App, caplog: pytest.LogCaptureFixt
         session["blob"] = os.urandom(4000).hex()
         return "ok"
 
-    with caplog.at_level(logging.WARNING):
+    with caplog.at_level(logging.WARNING), pytest.warns(UserWarning, match="'session' cookie"):
         app.test_client().get("/huge")
     assert any("over the 4093-byte limit" in r.getMessage() for r in caplog.records)
 

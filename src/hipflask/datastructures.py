@@ -158,6 +158,13 @@ class MultiDict(dict[Any, list[Any]]):
         dict.update(built, {key: [value] for key, value in mapping.items()})
         return built
 
+    @classmethod
+    def from_lists(cls, mapping: Mapping[Any, list[Any]]) -> Self:
+        """Build from a mapping of non-empty value lists, taking the lists as they are."""
+        built = cls()
+        dict.update(built, mapping)
+        return built
+
     def __iter__(self) -> Iterator[Any]:
         # NOTE: defined in Python on purpose: CPython copies a dict subclass that keeps dict's
         # own iterator straight from its storage, so dict(md) and {**md} would hold the value

@@ -33,6 +33,7 @@ __all__ = [
     "parse_accept_header",
     "parse_content_length",
     "parse_cookie",
+    "parse_cookie_lists",
     "parse_date",
     "parse_etags",
     "parse_options_header",
@@ -78,6 +79,14 @@ _ATTRIBUTE_BREAKERS = re.compile(r"[;\r\n\x00]")
 def parse_cookie(header: str | None) -> dict[str, str]:
     """Parse a ``Cookie`` header into ``{name: value}``; the first of duplicated names wins.
 
+    See :func:`parse_cookie_lists` for the grammar; this keeps each name's first value.
+    """
+    return {name: values[0] for name, values in parse_cookie_lists(header).items()}
+
+
+def parse_cookie_lists(header: str | None) -> dict[str, list[str]]:
+    """Parse a ``Cookie`` header into ``{name: [value, ...]}``, duplicates in header order.
+
     Tolerant as browsers are: pieces without a name or ``=`` are skipped, quoted values are
     unquoted (``\\"``, ``\\\\`` and octal ``\\054`` escapes), and a WSGI header (bytes held as
     latin-1) is read as UTF-8 when it is valid UTF-8. Never raises; stops after
@@ -87,18 +96,20 @@ def parse_cookie(header: str | None) -> dict[str, str]:
         return {}
     if not header.isascii():
         header = _latin1_to_utf8(header)
-    cookies: dict[str, str] = {}
+    cookies: dict[str, list[str]] = {}
+    count = 0
     for piece in header.split(";"):
         name, equals, value = piece.partition("=")
         name = name.strip()
         # SECURITY: "=__Host-s=evil" has no name; it must not become a "__Host-s" cookie.
-        if not equals or not name or name in cookies:
+        if not equals or not name:
             continue
         value = value.strip()
         if len(value) > 1 and value[0] == value[-1] == '"':
             value = _unquote_cookie_value(value[1:-1])
-        cookies[name] = value
-        if len(cookies) >= MAX_COOKIES:
+        cookies.setdefault(name, []).append(value)
+        count += 1
+        if count >= MAX_COOKIES:
             break
     return cookies
 
@@ -177,14 +188,17 @@ def dump_cookie(
         parts.append("Partitioned")
     header = "; ".join(parts)
     if max_size and len(header) > max_size:
-        import logging  # NOTE: only oversized cookies need it; keeps start-up lean
+        import logging  # NOTE: only oversized cookies need these; keeps start-up lean
+        import warnings
 
-        logging.getLogger("hipflask.http").warning(
-            "The %r cookie is %d bytes, over the %d-byte limit; browsers may silently ignore it.",
-            key,
-            len(header),
-            max_size,
+        message = (
+            f"The {key!r} cookie is {len(header)} bytes, over the {max_size}-byte limit; "
+            "browsers may silently ignore it."
         )
+        logging.getLogger("hipflask.http").warning(message)
+        # NOTE: Werkzeug warns too (UserWarning), so a test suite ported from Flask that turns
+        # warnings into errors still catches the oversized cookie.
+        warnings.warn(message, UserWarning, stacklevel=3)
     return header
 
 

@@ -17,12 +17,24 @@ from urllib.parse import parse_qsl, quote
 
 from .accept import MIMEAccept
 from .datastructures import CombinedMultiDict, EnvironHeaders, ImmutableMultiDict
-from .exceptions import BadHost, BadRequest, RequestEntityTooLarge, SecurityError
+from .exceptions import (
+    BadHost,
+    BadRequest,
+    ClientDisconnected,
+    RequestEntityTooLarge,
+    SecurityError,
+)
 from .hosts import check_trusted_host, is_valid_host
-from .http import parse_accept_header, parse_content_length, parse_cookie, parse_options_header
+from .http import (
+    parse_accept_header,
+    parse_content_length,
+    parse_cookie_lists,
+    parse_options_header,
+)
 
 if TYPE_CHECKING:
     from .app import App
+    from .authorization import Authorization
     from .formparser import FormLimits
     from .routing.map import Rule
 
@@ -78,8 +90,11 @@ class UserAgent(str):
 class _LimitedStream:
     """Read at most ``limit`` bytes from a WSGI input stream.
 
-    # SECURITY: a client that sends fewer bytes than its Content-Length promised ends the body
-    # early instead of blocking a worker forever on ``read()`` of a socket.
+    Raise :class:`~hipflask.exceptions.ClientDisconnected` (400) when the stream ends before
+    ``limit`` bytes.
+
+    # SECURITY: a client that sends fewer bytes than its Content-Length promised gets a 400,
+    # never a truncated form that the view would take for the whole one.
     """
 
     __slots__ = ("_remaining", "_stream")
@@ -91,20 +106,24 @@ class _LimitedStream:
     def read(self, size: int = -1) -> bytes:
         if self._remaining <= 0:
             return b""
-        if size < 0 or size > self._remaining:
-            size = self._remaining
-        data = self._stream.read(size)
-        self._remaining -= len(data)
-        if not data:
-            self._remaining = 0
-        return data
+        if 0 <= size < self._remaining:
+            return self._count(self._stream.read(size))
+        chunks = []
+        while self._remaining > 0:
+            chunks.append(self._count(self._stream.read(self._remaining)))
+        return b"".join(chunks)
 
     def readline(self, size: int = -1) -> bytes:
         if self._remaining <= 0:
             return b""
         if size < 0 or size > self._remaining:
             size = self._remaining
-        data = self._stream.readline(size)
+        return self._count(self._stream.readline(size))
+
+    def _count(self, data: bytes) -> bytes:
+        if not data:
+            self._remaining = 0
+            raise ClientDisconnected()
         self._remaining -= len(data)
         return data
 
@@ -118,7 +137,12 @@ class _CappedStream(_LimitedStream):
     __slots__ = ()
 
     def read(self, size: int = -1) -> bytes:
-        data = self._stream.read(size if size >= 0 else self._remaining + 1)
+        return self._cap(self._stream.read(size if size >= 0 else self._remaining + 1))
+
+    def readline(self, size: int = -1) -> bytes:
+        return self._cap(self._stream.readline(size if size >= 0 else self._remaining + 1))
+
+    def _cap(self, data: bytes) -> bytes:
         self._remaining -= len(data)
         if self._remaining < 0:
             raise RequestEntityTooLarge()
@@ -335,8 +359,16 @@ class Request:
 
     @lazy
     def cookies(self) -> ImmutableMultiDict:
-        """The cookies sent by the client (the first of duplicated names wins)."""
-        return ImmutableMultiDict.from_single_values(parse_cookie(self.environ.get("HTTP_COOKIE")))
+        """The cookies sent by the client: the first of duplicated names wins, ``getlist``
+        returns them all."""
+        return ImmutableMultiDict.from_lists(parse_cookie_lists(self.environ.get("HTTP_COOKIE")))
+
+    @lazy
+    def authorization(self) -> Authorization | None:
+        """The parsed ``Authorization`` header (Basic credentials or a token), or None."""
+        from .authorization import Authorization
+
+        return Authorization.from_header(self.environ.get("HTTP_AUTHORIZATION"))
 
     @property
     def user_agent(self) -> UserAgent:

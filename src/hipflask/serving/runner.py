@@ -235,11 +235,9 @@ def serve_wsgi(
         server = gunicorn_server(RequestLogger(wsgi_app), sock, cert, key, threads)
         scheme, software = "https", "gunicorn"
     else:
-        from waitress.server import create_server
+        from .limits import waitress_server
 
-        server = create_server(
-            RequestLogger(wsgi_app), sockets=[sock], threads=threads, ident="hipflask"
-        )
+        server = waitress_server(RequestLogger(wsgi_app), sock, threads)
         scheme, software = "http", "waitress"
     label = f"app {name!r}" if name else "app"
     print(

@@ -375,13 +375,17 @@ class SessionInterface:
             cached = (key, blank[len(name) + 1 :])
             self._cookie_cache = cached
         header = f"{options[0]}={value}{cached[1]}"
-        if len(header) > response.max_cookie_size:
-            app.logger.warning(
-                "The session cookie is %d bytes, over the %d-byte limit; browsers may drop it. "
-                "Store less in the session, or use a server-side session (SESSION_TYPE).",
-                len(header),
-                response.max_cookie_size,
+        limit = response.max_cookie_size
+        if limit and len(header) > limit:
+            import warnings
+
+            message = (
+                f"The {options[0]!r} cookie is {len(header)} bytes, over the {limit}-byte limit; "
+                "browsers may drop it. Store less in the session, or use a server-side session "
+                "(SESSION_TYPE)."
             )
+            app.logger.warning(message)
+            warnings.warn(message, UserWarning, stacklevel=2)
         response.headers.add("Set-Cookie", header)
 
     def delete_session_cookie(self, app: App, response: Response) -> None:

@@ -3,8 +3,10 @@
 
 Choose it with ``SESSION_TYPE = 'sqlite'`` (``SESSION_SQLITE_PATH``, default
 ``<instance>/sessions.sqlite3``) or ``'redis'`` (``SESSION_REDIS_URL``, ``SESSION_KEY_PREFIX``,
-``SESSION_REDIS_TIMEOUT``). Compared with the cookie backend the data stays private, a session
-can be destroyed on the server (logout, password change), and its size is not limited to 4 kB.
+``SESSION_REDIS_TIMEOUT``, ``SESSION_REDIS_BREAKER_FAILURES``,
+``SESSION_REDIS_BREAKER_COOLDOWN``). Compared with the cookie backend the data stays private, a
+session can be destroyed on the server (logout, password change), and its size is not limited
+to 4 kB.
 
 Semantics of a save:
 
@@ -123,6 +125,8 @@ class ServerSideSessionInterface(SessionInterface):
                 config.get("SESSION_REDIS_URL") or "redis://127.0.0.1:6379/0",
                 prefix=config.get("SESSION_KEY_PREFIX") or "hipflask:session:",
                 timeout=float(config.get("SESSION_REDIS_TIMEOUT") or 0.5),
+                breaker_failures=int(config.get("SESSION_REDIS_BREAKER_FAILURES") or 3),
+                breaker_cooldown=float(config.get("SESSION_REDIS_BREAKER_COOLDOWN") or 5.0),
             )
         else:
             path = config.get("SESSION_SQLITE_PATH") or os.path.join(

@@ -89,7 +89,7 @@ def _as_bytes(value: str | bytes) -> bytes:
 class SessionSigner:
     """Sign with ``secret_key``; verify with it or any of ``fallback_keys`` (key rotation).
 
-    The same interface as :class:`hipflask.signing.Signer`, which it replaces for sessions.
+    The same interface as :class:`hipflask.sessions.signing.Signer`, which it replaces for sessions.
     """
 
     __slots__ = ("_pads",)

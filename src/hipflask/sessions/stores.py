@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 
 from ..exceptions import ServiceUnavailable
 
-__all__ = ["RedisStore", "SQLiteStore", "SessionStore"]
+__all__ = ["CircuitBreaker", "RedisStore", "SQLiteStore", "SessionStore"]
 
 T = TypeVar("T")
 
@@ -92,7 +92,7 @@ class SQLiteStore(SessionStore):
     def _connection(self) -> Iterator[sqlite3.Connection]:
         try:
             yield self._connect()
-        except sqlite3.OperationalError as exc:
+        except (sqlite3.OperationalError, OSError) as exc:
             # NOTE: "database is locked" past the busy timeout, a full disk, an unreadable file:
             # the request fails closed (503) instead of proceeding without its session.
             raise ServiceUnavailable(f"The session store is unavailable: {exc}") from exc
@@ -117,15 +117,33 @@ class SQLiteStore(SessionStore):
         return connection
 
     def _create_schema(self, connection: sqlite3.Connection) -> None:
-        with self._lock:
-            connection.execute("PRAGMA journal_mode=WAL")
-            connection.execute(
-                f"CREATE TABLE IF NOT EXISTS {self.table} "
-                "(id TEXT PRIMARY KEY, data TEXT NOT NULL, expires REAL NOT NULL) WITHOUT ROWID"
-            )
-            connection.execute(
-                f"CREATE INDEX IF NOT EXISTS {self.table}_expires ON {self.table} (expires)"
-            )
+        """Switch the file to WAL and create the table, once per file across processes.
+
+        # NOTE: ``PRAGMA journal_mode=WAL`` needs the only lock on the file, and two processes
+        # asking for it at once can get "database is locked" at once: SQLite skips the busy
+        # timeout where waiting could deadlock. So the first users of a new file take turns
+        # (an advisory lock on a side file), a file already in WAL mode is left alone, and a
+        # lock lost anyway is retried until ``timeout``.
+        """
+        with self._lock, _file_lock(self.path + "-init.lock", self.timeout):
+            deadline = time.monotonic() + self.timeout
+            while True:
+                try:
+                    mode = connection.execute("PRAGMA journal_mode").fetchone()[0]
+                    if str(mode).lower() != "wal":
+                        connection.execute("PRAGMA journal_mode=WAL")
+                    connection.execute(
+                        f"CREATE TABLE IF NOT EXISTS {self.table} (id TEXT PRIMARY KEY, "
+                        "data TEXT NOT NULL, expires REAL NOT NULL) WITHOUT ROWID"
+                    )
+                    connection.execute(
+                        f"CREATE INDEX IF NOT EXISTS {self.table}_expires ON {self.table} (expires)"
+                    )
+                    break
+                except sqlite3.OperationalError as exc:
+                    if "locked" not in str(exc) or time.monotonic() > deadline:
+                        raise
+                    time.sleep(0.01)
             self._initialized = True
 
     def load(self, sid: str) -> dict[str, str] | None:
@@ -214,6 +232,36 @@ class SQLiteStore(SessionStore):
 
 
 @contextmanager
+def _file_lock(path: str, timeout: float) -> Iterator[None]:
+    """Hold an exclusive advisory lock on ``path`` (created if missing) for the block.
+
+    Raise :class:`sqlite3.OperationalError` past ``timeout``. Where ``fcntl`` is missing
+    (Windows), hold nothing: the caller's retry loop is the only guard there.
+    """
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        yield
+        return
+    # NOTE: a side file, never the database itself: closing any descriptor of the database
+    # would drop the POSIX locks SQLite holds on it in this process.
+    with open(path, "a") as handle:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise sqlite3.OperationalError("database is locked (initializing)") from None
+                time.sleep(0.005)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+@contextmanager
 def _transaction(connection: sqlite3.Connection) -> Iterator[None]:
     connection.execute("BEGIN IMMEDIATE")
     try:
@@ -222,6 +270,60 @@ def _transaction(connection: sqlite3.Connection) -> Iterator[None]:
         connection.execute("ROLLBACK")
         raise
     connection.execute("COMMIT")
+
+
+class CircuitBreaker:
+    """Fail calls at once, for ``cooldown`` seconds, after ``failures`` outages in a row.
+
+    Without it a hung store ties up a server thread for the full timeout of every call, and the
+    threads pile up until requests that never touch the store wait too. Once open, the breaker
+    answers 503 without calling; after the cool-down it lets one call through (the others still
+    fail fast): success closes it, another outage opens it for one more cool-down.
+    """
+
+    def __init__(self, failures: int = 3, cooldown: float = 5.0) -> None:
+        self.failures = failures
+        self.cooldown = cooldown
+        self._lock = threading.Lock()
+        self._count = 0
+        self._open_until = 0.0
+        self._probing = False
+
+    @property
+    def is_open(self) -> bool:
+        """True while calls fail without reaching the store."""
+        return self._count >= self.failures and time.monotonic() < self._open_until
+
+    def call(self, func: Callable[[], T], outages: tuple[type[Exception], ...]) -> T:
+        """Return ``func()``; raise :class:`ServiceUnavailable` for an outage or while open."""
+        probe = self._admit()
+        try:
+            result = func()
+        except outages as exc:
+            with self._lock:
+                self._count += 1
+                if self._count >= self.failures:
+                    self._open_until = time.monotonic() + self.cooldown
+            raise ServiceUnavailable(f"The session store is unavailable: {exc}") from exc
+        finally:
+            if probe:
+                self._probing = False
+        with self._lock:
+            self._count = 0
+        return result
+
+    def _admit(self) -> bool:
+        """Refuse the call while open; return True when it is the probe after a cool-down."""
+        with self._lock:
+            if self._count < self.failures:
+                return False
+            if time.monotonic() < self._open_until or self._probing:
+                raise ServiceUnavailable(
+                    "The session store is unavailable (it timed out repeatedly); "
+                    "try again in a few seconds."
+                )
+            self._probing = True
+            return True
 
 
 # Atomic merge: KEYS[1] the record; ARGV: ttl, create ('1'/'0'), n, n field/value pairs, then the
@@ -243,6 +345,8 @@ class RedisStore(SessionStore):
     The record's TTL is the session's lifetime, so Redis expires it by itself. Socket timeouts
     are short and a call is retried once, so when Redis is down or hung a request fails with
     503 within about ``4 * timeout`` seconds, and succeeds again as soon as Redis is back.
+    After ``breaker_failures`` outages in a row, calls fail at once for ``breaker_cooldown``
+    seconds (see :class:`CircuitBreaker`).
     """
 
     def __init__(
@@ -252,6 +356,8 @@ class RedisStore(SessionStore):
         prefix: str = "hipflask:session:",
         timeout: float = 0.5,
         client: Any = None,
+        breaker_failures: int = 3,
+        breaker_cooldown: float = 5.0,
     ) -> None:
         import redis
         from redis.backoff import NoBackoff
@@ -270,13 +376,11 @@ class RedisStore(SessionStore):
                 retry=Retry(NoBackoff(), 1),
             )
         self.client = client
+        self.breaker = CircuitBreaker(breaker_failures, breaker_cooldown)
         self._save = client.register_script(_SAVE_SCRIPT)
 
     def _call(self, func: Callable[[], T]) -> T:
-        try:
-            return func()
-        except self._errors as exc:
-            raise ServiceUnavailable(f"The session store is unavailable: {exc}") from exc
+        return self.breaker.call(func, self._errors)
 
     def load(self, sid: str) -> dict[str, str] | None:
         """Return the record's fields, or None when it does not exist or expired."""
