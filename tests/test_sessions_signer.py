@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
 from itsdangerous import Signer as ItsSigner
 
-from hipflask import App
+from hipflask import App, session
 from hipflask.sessions import SecureCookieSessionInterface
 from hipflask.sessions.signer import SessionSigner, b64decode, b64encode
 
@@ -116,6 +116,31 @@ def test_old_and_future_tokens_follow_max_age_and_the_clock_skew(
     assert signer.unsign_timed(old, 300) is not None
     assert signer.unsign_timed(future, 60) is not None  # another server's clock, 30 s ahead
     assert signer.unsign_timed(old, None) is not None
+
+
+def test_a_session_cookie_from_a_worker_minutes_ahead_is_accepted(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    app = App(__name__)
+    app.config["SECRET_KEY"] = "k" * 32
+
+    @app.route("/set")
+    def set_value() -> str:
+        session["user"] = "ada"
+        return "set"
+
+    @app.route("/get")
+    def get_value() -> str:
+        return str(session.get("user"))
+
+    now = time.time()
+    for ahead, expected in ((180, "ada"), (600, "None")):
+        ahead_client, client = app.test_client(), app.test_client()
+        monkeypatch.setattr(time, "time", lambda ahead=ahead: now + ahead)
+        ahead_client.get("/set")  # the worker whose clock runs ahead signs the cookie
+        monkeypatch.setattr(time, "time", lambda: now)
+        client.set_cookie("session", ahead_client.get_cookie("session").value)  # type: ignore[union-attr]
+        assert client.get("/get").text == expected, ahead
 
 
 def test_session_cookies_round_trip_with_flasks_serializer() -> None:

@@ -25,9 +25,10 @@ from typing import Any
 
 __all__ = ["SessionSigner", "b64decode", "b64encode"]
 
-# NOTE: servers' clocks drift apart; a timestamp this far in the future is still accepted
-# (itsdangerous alone refuses any signature from the future).
-_CLOCK_SKEW = 60
+# NOTE: servers' clocks drift apart; a timestamp up to five minutes in the future (a cookie
+# signed by a worker whose clock runs ahead) is still accepted, where itsdangerous alone refuses
+# any signature from the future. Further ahead is refused: no clock is that wrong.
+_CLOCK_SKEW = 300
 _TO_URLSAFE = bytes.maketrans(b"+/", b"-_")
 _FROM_URLSAFE = bytes.maketrans(b"-_", b"+/")
 
