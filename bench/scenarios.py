@@ -12,6 +12,7 @@ from typing import Any
 
 import jinja2
 
+from bench.apps.batteries import page_answer, read_answer
 from bench.apps.spec import (
     STATIC_NAME,
     STATIC_SIZE,
@@ -86,6 +87,7 @@ class Scenario:
     path: str
     checks: tuple[Check, ...]
     body: bytes = b""
+    query: str = ""
     headers: tuple[tuple[str, str], ...] = ()
     # NOTE: hipflask may not have every feature yet: a failure here reads "n/a", not "FAIL".
     optional: bool = False
@@ -108,7 +110,7 @@ class Scenario:
             "REQUEST_METHOD": self.method,
             "SCRIPT_NAME": "",
             "PATH_INFO": self.path,
-            "QUERY_STRING": "",
+            "QUERY_STRING": self.query,
             "SERVER_NAME": "localhost",
             "SERVER_PORT": "8000",
             "SERVER_PROTOCOL": "HTTP/1.1",
@@ -221,5 +223,48 @@ SCENARIOS = (
         headers=(("Content-Type", "application/x-www-form-urlencoded"),),
         token_path="/csrf-token",
         factory="create_csrf_app",
+    ),
+    # The batteries: SQLAlchemy through hipflask.db (Flask-SQLAlchemy for Flask), a page behind
+    # login_required (Flask-Login), and a limited hello (its cost: this minus ``hello``).
+    Scenario(
+        "db_read",
+        "GET",
+        "/db/read",
+        (status_is(200), json_is(read_answer())),
+        factory="create_db_app",
+        flask_target=1.0,
+    ),
+    Scenario(
+        "db_page",
+        "GET",
+        "/db/page",
+        (status_is(200), json_is(page_answer())),
+        query="page=2",
+        factory="create_db_app",
+        flask_target=1.0,
+    ),
+    Scenario(
+        "login_page",
+        "GET",
+        "/account",
+        (status_is(200), body_is(b"Welcome user7!")),
+        token_path="/bench-login",
+        factory="create_db_app",
+        flask_target=5.0,
+    ),
+    Scenario(
+        "limited_memory",
+        "GET",
+        "/limited",
+        (status_is(200), body_is(b"Hello, World!")),
+        factory="create_limited_memory_app",
+    ),
+    Scenario(
+        "limited_redis",
+        "GET",
+        "/limited",
+        (status_is(200), body_is(b"Hello, World!")),
+        optional=True,
+        factory="create_limited_redis_app",
     ),
 )

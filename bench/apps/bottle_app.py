@@ -14,6 +14,11 @@ from bench.apps.spec import (
 )
 
 UNAVAILABLE = {
+    "db_read": "no SQLAlchemy integration to compare",
+    "db_page": "no SQLAlchemy integration to compare",
+    "login_page": "no login extension to compare",
+    "limited_memory": "the limiter's cost is read against hipflask's own hello",
+    "limited_redis": "the limiter's cost is read against hipflask's own hello",
     "flash": "Bottle has no flash messages",
     "csrf_form": "Bottle has no CSRF protection",
 }

@@ -8,6 +8,11 @@ import jinja2
 from bench.apps.spec import FILLER_RULES, TEMPLATE_CONTEXT, TEMPLATE_FOLDER, TEMPLATE_NAME
 
 UNAVAILABLE = {
+    "db_read": "no SQLAlchemy integration to compare",
+    "db_page": "no SQLAlchemy integration to compare",
+    "login_page": "no login extension to compare",
+    "limited_memory": "the limiter's cost is read against hipflask's own hello",
+    "limited_redis": "the limiter's cost is read against hipflask's own hello",
     "session": "Falcon has no session",
     "flash": "Falcon has no session",
     "csrf_form": "Falcon has no CSRF protection",

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+# NOTE: the battery scenarios' apps live beside; their factories are this module's names.
+from bench.apps.hipflask_batteries import (  # noqa: F401
+    create_db_app,
+    create_limited_memory_app,
+    create_limited_redis_app,
+)
 from bench.apps.spec import (
     FILLER_RULES,
     SECRET_KEY,
