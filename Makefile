@@ -15,8 +15,14 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+DEMO_APP := examples/demo/hipflask_demo
+
+# The demo: apply its migrations, start a task worker beside the server (stopped with it).
 demo: $(STAMP)
-	$(VENV)/bin/hipflask --app examples/demo/app.py run --host 127.0.0.1 --port 5000
+	$(VENV)/bin/hipflask --app $(DEMO_APP) db upgrade
+	@$(VENV)/bin/hipflask --app $(DEMO_APP) worker --concurrency 2 & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	$(VENV)/bin/hipflask --app $(DEMO_APP) run --host 127.0.0.1 --port 5000
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests bench examples
