@@ -20,7 +20,7 @@ DEMO_APP := examples/demo/hipflask_demo
 # The demo: apply its migrations, start a task worker beside the server (stopped with it).
 demo: $(STAMP)
 	$(VENV)/bin/hipflask --app $(DEMO_APP) db upgrade
-	@$(VENV)/bin/hipflask --app $(DEMO_APP) worker --concurrency 2 & worker=$$!; \
+	@$(VENV)/bin/hipflask --app $(DEMO_APP) worker & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(VENV)/bin/hipflask --app $(DEMO_APP) run --host 127.0.0.1 --port 5000
 

@@ -45,7 +45,7 @@ def _work(framework: str, demo: bool, count: int, leak_count: int) -> dict[str, 
     if demo:
         root = Path(__file__).resolve().parent.parent / "examples" / "demo"
         sys.path.insert(0, str(root))
-        import app as demo_app  # noqa: F401  (imported for its memory, as a worker would)
+        import hipflask_demo  # noqa: F401  (imported for its memory, as a worker would)
     with tempfile.TemporaryDirectory(prefix="hipflask-memory-") as static_dir:
         write_static(Path(static_dir))
         built, unavailable = load_framework(framework, static_dir)

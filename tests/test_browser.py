@@ -1,14 +1,19 @@
-"""The demo in headless Chromium: log in and out, flashes, field errors, a refused tampered token.
+"""The demo in headless Chromium: register, the welcome task, log in and out, a stolen cookie,
+remember-me, refused CSRF tokens, and every page on a phone-sized screen.
 
-The demo runs on waitress in a thread on a free 127.0.0.1 port; playwright drives Debian's
-``/usr/bin/chromium`` (a downloaded browser is never used). Without Chromium or playwright
-these tests skip with the reason, except under ``CI=true``, where they fail.
+The demo runs on waitress in a thread on a free 127.0.0.1 port, with a real ``hipflask worker``
+beside it on the embedded SQLite broker; playwright drives Debian's ``/usr/bin/chromium`` (a
+downloaded browser is never used). Without Chromium or playwright these tests skip with the
+reason, except under ``CI=true``, where they fail.
 """
 
 from __future__ import annotations
 
-import importlib.util
+import json
 import os
+import signal
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -16,6 +21,8 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 import pytest
+
+from .demo_app import DEMO_ROOT, make_demo
 
 pytestmark = pytest.mark.browser
 
@@ -27,8 +34,9 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--no-first-run",
 ]
-DEMO = Path(__file__).resolve().parent.parent / "examples" / "demo" / "app.py"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+PASSWORD = "correct horse battery"
+PHONE = {"width": 390, "height": 844}
 
 
 def _unavailable(reason: str) -> NoReturn:
@@ -52,16 +60,54 @@ def browser() -> Iterator[Any]:
 
 
 @pytest.fixture(scope="module")
-def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def demo_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("demo")
+
+
+@pytest.fixture(scope="module")
+def queue(demo_folder: Path) -> dict[str, Any]:
+    """The task queue of the embedded default: a SQLite broker and result file."""
+    return {
+        "broker_url": f"hipflask+sqlite:///{demo_folder / 'broker.sqlite3'}",
+        "result_backend": f"db+sqlite:///{demo_folder / 'results.sqlite3'}",
+    }
+
+
+@pytest.fixture(scope="module")
+def worker(demo_folder: Path, queue: dict[str, Any]) -> Iterator[subprocess.Popen[bytes]]:
+    """Run ``hipflask worker`` for the demo, configured through HIPFLASK_* variables."""
+    env = {
+        **os.environ,
+        "HIPFLASK_SECRET_KEY": "b" * 64,
+        "HIPFLASK_SQLALCHEMY_DATABASE_URI": f"sqlite:///{demo_folder / 'demo.sqlite3'}",
+        "HIPFLASK_CELERY": json.dumps(queue),
+        "DEMO_INSTANCE_PATH": str(demo_folder / "instance"),
+    }
+    command = [
+        str(Path(sys.executable).with_name("hipflask")),
+        "--app", str(DEMO_ROOT / "hipflask_demo"), "worker", "--concurrency", "1",
+    ]  # fmt: skip
+    process = subprocess.Popen(
+        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )  # fmt: skip
+    try:
+        yield process
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(5)
+
+
+@pytest.fixture(scope="module")
+def base_url(demo_folder: Path, queue: dict[str, Any], worker: Any) -> Iterator[str]:
     """Serve a fresh demo app on a free port for the module's tests."""
     from waitress import create_server, wasyncore
 
-    spec = importlib.util.spec_from_file_location("hipflask_demo_browser", DEMO)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    sessions = tmp_path_factory.mktemp("demo") / "sessions.sqlite3"
-    app = module.create_app({"SECRET_KEY": "b" * 64, "SESSION_SQLITE_PATH": str(sessions)})
+    app = make_demo(demo_folder, SECRET_KEY="b" * 64, CELERY=queue)
     server: Any = create_server(app, host="127.0.0.1", port=0, threads=4)
     thread = threading.Thread(target=server.run, name="demo-server", daemon=True)
     thread.start()
@@ -90,100 +136,144 @@ def cookie(page: Any, name: str) -> dict[str, Any] | None:
     return next((c for c in page.context.cookies() if c["name"] == name), None)
 
 
-def log_in(page: Any, username: str, password: str) -> None:
-    page.goto("/login")
+def register(page: Any, username: str) -> None:
+    page.goto("/register")
     page.fill("#username", username)
-    page.fill("#password", password)
+    page.fill("#password", PASSWORD)
+    page.fill("#confirm", PASSWORD)
     page.click("#submit")
     page.wait_for_load_state()
 
 
-def test_login_profile_logout(page: Any, base_url: str, tmp_path: Path) -> None:
-    page.goto("/profile")
-    assert page.url == f"{base_url}/login"
-    assert flashes(page) == ["Please log in to see your profile."]
-    assert "DEMO_USERS" in page.inner_text(".note")
-
-    log_in(page, "alice", "not-the-password")
-    assert page.url == f"{base_url}/login"
-    assert flashes(page) == ["Invalid username or password."]
-    assert page.locator(".flash-error").count() == 1
-
-    log_in(page, "", "")
-    assert page.inner_text("#username-errors").strip() == "This field is required."
-    assert page.inner_text("#password-errors").strip() == "This field is required."
-    assert page.get_attribute("#username", "aria-invalid") == "true"
-
-    log_in(page, "alice", "wonderland")
-    assert page.url == f"{base_url}/profile"
-    assert page.inner_text("h1") == "Hello, alice"
-    assert flashes(page) == ["Welcome, alice! You are logged in."]
-    assert page.locator(".flash-success").count() == 1
-    last_user = cookie(page, "last_user")
-    assert last_user is not None and last_user["value"] == "alice"
-    assert 3500 < last_user["expires"] - time.time() <= 3600
-    session = cookie(page, "session")
-    assert session is not None and session["httpOnly"] and session["sameSite"] == "Lax"
-    assert 1700 < session["expires"] - time.time() <= 1800
-
-    screenshot = tmp_path / "profile.png"
-    page.screenshot(path=str(screenshot), full_page=True)
-    data = screenshot.read_bytes()
-    assert data.startswith(PNG_SIGNATURE)
-    assert len(data) > 1000
-
-    page.click("#ping")
-    page.wait_for_function("document.getElementById('ping-result').textContent.length > 0")
-    result = page.inner_text("#ping-result")
-    assert result.startswith("200 ")
-    assert '"pong":true' in result.replace(" ", "")
-
-    page.click(".logout-form button")
+def log_in(page: Any, username: str, *, remember: bool = False) -> None:
+    page.goto("/login")
+    page.fill("#username", username)
+    page.fill("#password", PASSWORD)
+    page.set_checked("#remember", remember)
+    page.click("#submit")
     page.wait_for_load_state()
-    assert page.url == f"{base_url}/login"
-    assert flashes(page) == ["You have been logged out."]
-    assert cookie(page, "last_user") is None
 
+
+def log_out(page: Any) -> None:
     page.goto("/profile")
-    assert page.url == f"{base_url}/login"
-    assert flashes(page) == ["Please log in to see your profile."]
+    page.click(".logout-forms form:first-child button")
+    page.wait_for_load_state()
 
 
-def test_tampered_csrf_token_is_refused(page: Any, base_url: str) -> None:
+def test_register_then_the_worker_delivers_the_welcome(page: Any, base_url: str) -> None:
+    register(page, "ada")
+    assert page.url == f"{base_url}/profile"
+    assert page.inner_text("h1") == "Hello, ada"
+    assert flashes(page) == ["Welcome, ada! Your account is ready."]
+    deadline = time.monotonic() + 60
+    while True:  # the real worker process picks the task up from the SQLite broker
+        page.goto("/outbox")
+        if page.locator(".outbox li").count() or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    assert "Welcome to the hipflask demo, ada!" in page.inner_text(".outbox")
+
+
+def test_field_errors_and_a_taken_name(page: Any) -> None:
+    register(page, "grace")
+    log_out(page)
+    register(page, "grace")
+    assert page.inner_text("#username-errors") == "That username is taken."
+    page.fill("#password", "short")
+    page.fill("#confirm", "other")
+    page.click("#submit")
+    page.wait_for_load_state()
+    assert "Field must be between 8 and 128 characters long." in page.inner_text("#password-errors")
+    assert page.inner_text("#confirm-errors") == "The passwords differ."
+
+
+def test_a_session_cookie_stolen_before_logout_is_refused(
+    page: Any, browser: Any, base_url: str
+) -> None:
+    register(page, "linus")
+    stolen = cookie(page, "session")
+    assert stolen is not None and stolen["httpOnly"]
+    log_out(page)
+    assert flashes(page) == ["You have been logged out."]
+    thief = browser.new_context(base_url=base_url)
+    try:
+        thief.add_cookies([stolen])
+        other = thief.new_page()
+        other.goto("/profile")
+        assert other.url.startswith(f"{base_url}/login")
+        assert other.inner_text("h1") == "Log in"
+    finally:
+        thief.close()
+
+
+def test_remember_me_survives_a_dropped_session_cookie(page: Any, base_url: str) -> None:
+    register(page, "hopper")
+    log_out(page)
+    log_in(page, "hopper", remember=True)
+    first = cookie(page, "remember_token")
+    assert first is not None and first["httpOnly"] and first["sameSite"] == "Lax"
+    page.context.clear_cookies(name="session")
+    page.goto("/profile")
+    assert page.url == f"{base_url}/profile"
+    assert "restored from your remember-me cookie" in page.inner_text("#session-kind")
+    second = cookie(page, "remember_token")
+    assert second is not None
+    selector, validator = first["value"].split(".")
+    assert second["value"].startswith(selector + ".")  # the same token, rotated
+    assert not second["value"].endswith(validator)
+
+
+def test_tampered_and_missing_csrf_tokens_are_refused(page: Any, base_url: str) -> None:
     page.goto("/login")
     page.eval_on_selector(
         "input[name=csrf_token]", "input => { input.value = input.value.slice(0, -4) + 'AAAA'; }"
     )
-    page.fill("#username", "alice")
-    page.fill("#password", "wonderland")
+    page.fill("#username", "ada")
+    page.fill("#password", PASSWORD)
     with page.expect_response(f"{base_url}/login") as refused:
         page.click("#submit")
     assert refused.value.status == 400
     assert page.inner_text("h1") == "Form refused"
     assert page.inner_text(".csrf-reason") == "The CSRF token is invalid."
-
-    page.goto("/profile")
-    assert page.url == f"{base_url}/login"
-
-
-def test_missing_csrf_token_is_refused(page: Any, base_url: str) -> None:
     page.goto("/login")
     page.eval_on_selector("input[name=csrf_token]", "input => input.remove()")
-    page.fill("#username", "alice")
-    page.fill("#password", "wonderland")
+    page.fill("#username", "ada")
+    page.fill("#password", PASSWORD)
     page.click("#submit")
     page.wait_for_load_state()
     assert page.inner_text(".csrf-reason") == "The CSRF token is missing."
 
 
-def test_each_page_load_gets_a_fresh_token(page: Any) -> None:
-    page.goto("/login")
-    first = page.get_attribute("input[name=csrf_token]", "value")
-    page.reload()
-    second = page.get_attribute("input[name=csrf_token]", "value")
-    assert first and second and first != second
-    page.fill("#username", "alice")
-    page.fill("#password", "wonderland")
-    page.click("#submit")
-    page.wait_for_load_state()
-    assert page.inner_text("h1") == "Hello, alice"
+def test_the_fetch_call_carries_the_header_token(page: Any) -> None:
+    register(page, "margaret")
+    page.click("#ping")
+    page.wait_for_function("document.getElementById('ping-result').textContent.length > 0")
+    result = page.inner_text("#ping-result")
+    assert result.startswith("200 ")
+    assert json.loads(result[4:]) == {"pong": True, "user": "margaret", "echo": "hello"}
+
+
+PAGES = [
+    "/", "/login", "/register", "/echo?text=%3Cb%3Ehi%3C%2Fb%3E", "/profile", "/outbox",
+    "/sessions/", "/sessions/cookie", "/sessions/counter", "/sessions/permanent",
+    "/sessions/flash", "/no/such/page",
+]  # fmt: skip
+
+
+def test_every_page_fits_a_phone(browser: Any, base_url: str, tmp_path: Path) -> None:
+    context = browser.new_context(base_url=base_url, viewport=PHONE, device_scale_factor=1)
+    try:
+        phone = context.new_page()
+        register(phone, "katherine")
+        for path in PAGES:
+            phone.goto(path)
+            overflow = phone.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+            assert overflow <= 0, f"{path} scrolls sideways by {overflow}px"
+            assert phone.locator(".site-header .brand").is_visible(), path
+            shot = tmp_path / (path.strip("/").split("?")[0].replace("/", "-") or "home")
+            phone.screenshot(path=f"{shot}.png", full_page=True)
+            assert Path(f"{shot}.png").read_bytes().startswith(PNG_SIGNATURE)
+        icon = phone.goto("/favicon.ico")
+        assert icon is not None and icon.status == 200
+    finally:
+        context.close()

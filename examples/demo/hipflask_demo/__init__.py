@@ -26,10 +26,9 @@ from typing import Any
 
 from hipflask import App, Response, send_from_directory
 from hipflask.csrf import CSRFError
-from hipflask.exceptions import HTTPException
 
 from . import accounts, pages
-from .extensions import csrf, db, login_manager, migrate, tasks
+from .extensions import csrf, db, login_manager, migrate, tasks, throttle
 from .sessions_demo import sessions_demo
 
 HERE = Path(__file__).resolve().parent
@@ -37,9 +36,12 @@ HERE = Path(__file__).resolve().parent
 MIGRATIONS = HERE.parent / "migrations"
 
 
-def create_app(config: Mapping[str, Any] | None = None) -> App:
-    """Create the demo app; ``config`` overrides the settings (tests pass their own)."""
-    app = App(__name__, instance_path=str(HERE.parent / "instance"))
+def create_app(config: Mapping[str, Any] | None = None, instance_path: str | None = None) -> App:
+    """Create the demo app; ``config`` overrides the settings, ``instance_path`` the folder of
+    its local files (``DEMO_INSTANCE_PATH``, else ``examples/demo/instance``); tests pass their
+    own."""
+    instance_path = instance_path or os.environ.get("DEMO_INSTANCE_PATH")
+    app = App(__name__, instance_path=instance_path or str(HERE.parent / "instance"))
     app.config.from_mapping(
         SQLALCHEMY_DATABASE_URI=os.environ.get("DATABASE_URL", "sqlite:///demo.sqlite3"),
         SESSION_TYPE="sqlite",
@@ -47,6 +49,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> App:
         PERMANENT_SESSION_LIFETIME=timedelta(minutes=30),
         REMEMBER_COOKIE_DURATION=timedelta(days=14),
     )
+    # HIPFLASK_* environment variables override the defaults (HIPFLASK_SESSION_TYPE=redis, ...).
+    app.config.from_prefixed_env()
     if config:
         app.config.update(config)
     if not app.config.get("SECRET_KEY"):
@@ -56,6 +60,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> App:
     login_manager.init_app(app)
     login_manager.login_view = "login"
     login_manager.login_message_category = "info"
+    throttle.init_app(app)
     csrf.init_app(app)
     tasks.init_app(app)
     register_views(app)
@@ -103,9 +108,7 @@ def register_views(app: App) -> None:
     app.add_url_rule("/login", view_func=accounts.login, methods=["GET", "POST"])
     app.add_url_rule("/profile", view_func=accounts.profile)
     app.add_url_rule("/logout", view_func=accounts.logout, methods=["POST"])
-    app.add_url_rule(
-        "/logout-everywhere", view_func=accounts.logout_everywhere, methods=["POST"]
-    )
+    app.add_url_rule("/logout-everywhere", view_func=accounts.logout_everywhere, methods=["POST"])
     app.register_error_handler(CSRFError, pages.csrf_error)
     for code in (404, 405):
         app.register_error_handler(code, pages.http_error)

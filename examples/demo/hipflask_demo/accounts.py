@@ -7,31 +7,27 @@ from typing import Any
 from hipflask import Response, flash, redirect, render_template, request, url_for
 from hipflask.auth import (
     current_user,
-    is_safe_redirect_url,
     login_remembered,
     login_required,
     login_user,
     logout_user,
+    safe_next_url,
 )
 from hipflask.security import check_password_hash, generate_password_hash, needs_rehash
 
-from .extensions import db, login_manager
+from .extensions import db, login_manager, throttle
 from .forms import LoginForm, RegisterForm
 from .jobs import send_welcome
 from .models import User
 
 #: How long the ``last_user`` cookie lives, in seconds.
 LAST_USER_MAX_AGE = 3600
-#: A hash of nothing anyone types, checked when the user is unknown so both paths take as long.
-_DUMMY_HASH = generate_password_hash("not a password of anyone")
 
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
     """Return the user of the session's id (None when it no longer exists)."""
-    if not user_id.isdigit():
-        return None
-    return db.session.get(User, int(user_id))
+    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
 
 
 def register() -> Any:
@@ -53,12 +49,16 @@ def register() -> Any:
 
 
 def authenticate(username: str, password: str) -> User | None:
-    """Return the user whose password this is, spending the same time for unknown names."""
-    user = db.session.execute(db.select(User).filter_by(username=username)).scalar()
-    # SECURITY: hash even for an unknown user, so timing does not reveal which names exist.
-    if not check_password_hash(user.password_hash if user else _DUMMY_HASH, password):
+    """Return the user whose password this is; slow down, then refuse, repeated failures."""
+    throttle.check(username)
+    user: User | None = db.session.execute(db.select(User).filter_by(username=username)).scalar()
+    # SECURITY: None for an unknown name checks a dummy hash, so timing does not tell who exists.
+    if not check_password_hash(user.password_hash if user else None, password):
+        throttle.record_failure(username)
         return None
-    if user is not None and needs_rehash(user.password_hash):
+    throttle.reset(username)
+    assert user is not None
+    if needs_rehash(user.password_hash):
         user.password_hash = generate_password_hash(password)
         db.session.commit()
     return user
@@ -76,8 +76,7 @@ def login() -> Any:
         if user is not None:
             login_user(user, remember=bool(form.remember.data))
             flash(f"Welcome back, {user.username}!", "success")
-            target = request.args.get("next")
-            response = redirect(target if is_safe_redirect_url(target) else url_for("profile"))
+            response = redirect(safe_next_url(url_for("profile")))
             response.set_cookie(
                 "last_user",
                 user.username,
@@ -111,9 +110,8 @@ def logout() -> Response:
 @login_required
 def logout_everywhere() -> Response:
     """Log out of every browser and device this account is logged in on."""
-    from hipflask.auth import logout_all_sessions
-
-    logout_all_sessions(current_user)
-    logout_user()
+    logout_user(everywhere=True)
     flash("You have been logged out of every device.", "info")
-    return redirect(url_for("login"))
+    response = redirect(url_for("login"))
+    response.delete_cookie("last_user")
+    return response

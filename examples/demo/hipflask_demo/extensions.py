@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hipflask.auth import LoginManager
+from hipflask.auth import LoginManager, LoginThrottle
 from hipflask.csrf import CSRFProtect
 from hipflask.db import SQLAlchemy
 from hipflask.migrate import Migrate
@@ -11,5 +11,6 @@ from hipflask.tasks import Tasks
 db = SQLAlchemy()
 migrate = Migrate()
 login_manager = LoginManager()
+throttle = LoginThrottle()
 csrf = CSRFProtect()
 tasks = Tasks()

@@ -42,7 +42,8 @@ class RegisterForm(Form):
     username = StringField("Username", validators=USERNAME_RULES)
     password = PasswordField("Password", validators=[DataRequired(), Length(min=8, max=128)])
     confirm = PasswordField(
-        "Repeat the password", validators=[DataRequired(), EqualTo("password", "The passwords differ.")]
+        "Repeat the password",
+        validators=[DataRequired(), EqualTo("password", "The passwords differ.")],
     )
     submit = SubmitField("Create the account")
 
