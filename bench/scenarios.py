@@ -224,6 +224,13 @@ SCENARIOS = (
         token_path="/csrf-token",
         factory="create_csrf_app",
     ),
+    Scenario(
+        "secure_hello",
+        "GET",
+        "/",
+        (status_is(200), body_is(b"Hello, World!"), header_has("X-Frame-Options", "DENY")),
+        factory="create_secure_app",
+    ),
     # The batteries: SQLAlchemy through hipflask.db (Flask-SQLAlchemy for Flask), a page behind
     # login_required (Flask-Login), and a limited hello (its cost: this minus ``hello``).
     Scenario(

@@ -675,3 +675,17 @@ def test_environ_headers_copy_is_mutable_headers() -> None:
     assert Headers(headers)["User-Agent"] == "curl/8"
     assert headers == Headers(list(headers))
     assert headers.to_wsgi_list() == list(headers)
+
+
+def test_headers_add_missing_adds_only_absent_names_and_checks_them() -> None:
+    headers = Headers([("Content-Type", "text/plain"), ("x-frame-options", "SAMEORIGIN")])
+    present = headers.add_missing(
+        [("X-Frame-Options", "DENY"), ("X-Content-Type-Options", "nosniff")]
+    )
+    assert present == {"content-type", "x-frame-options"}
+    assert headers.getlist("X-Frame-Options") == ["SAMEORIGIN"]
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    with pytest.raises(ValueError, match="CR, LF or NUL"):
+        headers.add_missing([("X-Evil", "a\r\nSet-Cookie: x=1")])
+    with pytest.raises(ValueError, match="token"):
+        headers.add_missing([("Bad Name", "v")])

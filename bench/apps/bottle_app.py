@@ -14,6 +14,7 @@ from bench.apps.spec import (
 )
 
 UNAVAILABLE = {
+    "secure_hello": "hipflask's default security headers, read against its hello",
     "db_read": "no SQLAlchemy integration to compare",
     "db_page": "no SQLAlchemy integration to compare",
     "login_page": "no login extension to compare",

@@ -8,6 +8,7 @@ import jinja2
 from bench.apps.spec import FILLER_RULES, TEMPLATE_CONTEXT, TEMPLATE_FOLDER, TEMPLATE_NAME
 
 UNAVAILABLE = {
+    "secure_hello": "hipflask's default security headers, read against its hello",
     "db_read": "no SQLAlchemy integration to compare",
     "db_page": "no SQLAlchemy integration to compare",
     "login_page": "no login extension to compare",

@@ -26,6 +26,7 @@ from bench.apps.spec import (
 )
 
 UNAVAILABLE: dict[str, str] = {
+    "secure_hello": "hipflask's default security headers, read against its hello",
     "limited_memory": "the limiter's cost is read against hipflask's own hello",
     "limited_redis": "the limiter's cost is read against hipflask's own hello",
 }
