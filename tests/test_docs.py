@@ -27,14 +27,26 @@ def blocks(page: Path) -> list[tuple[str, str, str]]:
     return [(m["lang"], m["name"], m["body"]) for m in BLOCK.finditer(text)]
 
 
-def write_project(page: Path, folder: Path) -> list[str]:
-    """Write the page's files into ``folder``; return the names of the test modules."""
-    for language, name, body in blocks(page):
-        if language == "python":
-            compile(body, f"{page.name}:{name}", "exec")  # every version must at least parse
-        target = folder / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(body, encoding="utf-8")
+def guide_pages(guide: str) -> list[Path]:
+    """Return the pages of ``guide`` in reading order: one page, or a folder's toctree."""
+    path = DOCS / guide
+    if path.suffix == ".md":
+        return [path]
+    index = (path / "index.md").read_text(encoding="utf-8")
+    toctree = re.search(r"^```\{toctree\}\n(?:^:.*\n)*\n(.*?)^```$", index, re.M | re.S)
+    assert toctree, f"{guide}/index.md has no toctree"
+    return [path / f"{name}.md" for name in toctree.group(1).split()]
+
+
+def write_project(pages: list[Path], folder: Path) -> list[str]:
+    """Write the pages' files into ``folder``; return the names of the test modules."""
+    for page in pages:
+        for language, name, body in blocks(page):
+            if language == "python":
+                compile(body, f"{page.name}:{name}", "exec")  # every version must parse
+            target = folder / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(body, encoding="utf-8")
     return sorted(str(p.relative_to(folder)) for p in folder.rglob("test_*.py"))
 
 
@@ -50,9 +62,16 @@ def test_block_pattern_reads_captions() -> None:
     assert names == ["hello.py", "hello.py", "templates/hello.html", "greet.py", "test_hello.py"]
 
 
-@pytest.mark.parametrize("guide", ["quickstart.md"])
+def test_tutorial_pages_are_read_in_order() -> None:
+    names = [page.stem for page in guide_pages("tutorial")]
+    assert names[:3] == ["layout", "factory", "views"]
+    assert names[-2:] == ["testing", "deploy"]
+    assert all(page.exists() for page in guide_pages("tutorial"))
+
+
+@pytest.mark.parametrize("guide", ["quickstart.md", "tutorial"])
 def test_guide_code_runs(guide: str, tmp_path: Path) -> None:
-    tests = write_project(DOCS / guide, tmp_path)
+    tests = write_project(guide_pages(guide), tmp_path)
     assert tests, f"{guide} shows no test module"
     result = run_guide_tests(tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
