@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install demo test lint bench bench-count fuzz clean
+.PHONY: install demo test lint docs bench bench-count fuzz clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "hipflask needs Python 3.11+"'
@@ -25,11 +25,15 @@ demo: $(STAMP)
 	$(VENV)/bin/hipflask --app $(DEMO_APP) run --host 127.0.0.1 --port 5000
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check src tests bench examples
-	$(VENV)/bin/ruff format --check src tests bench examples
+	$(VENV)/bin/ruff check src tests bench examples docs/conf.py docs/_ext
+	$(VENV)/bin/ruff format --check src tests bench examples docs/conf.py docs/_ext
 	$(VENV)/bin/mypy
 
-test: lint
+# The documentation site; warnings (a broken reference, a missing page) fail the build.
+docs: $(STAMP)
+	$(VENV)/bin/sphinx-build -W --keep-going -q -b html docs docs/_build/html
+
+test: lint docs
 	$(PY) -m pytest -q
 
 # The fuzz tests of `make test`, with many more examples each (a few minutes).
@@ -44,4 +48,4 @@ bench-count: $(STAMP)
 	$(PY) bench/count.py $(COUNT_ARGS)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache docs/_build
