@@ -120,3 +120,46 @@ def test_delays_are_capped_and_the_throttle_can_be_turned_off(tmp_path: Path) ->
 def test_throttled_is_a_429_exception() -> None:
     exc = LoginThrottled(42)
     assert exc.code == 429 and exc.get_headers() == [("Retry-After", "42")]
+
+
+@pytest.mark.redis
+def test_the_throttle_counts_in_the_apps_limiter_storage(tmp_path: Path, redis_url: str) -> None:
+    """Two machines, each with its own Limiter on one Redis: failures add up across them."""
+    from hipflask.limiter import Limiter, get_remote_address
+
+    prefix = f"throttle-{uuid.uuid4().hex}"
+    machines = []
+    for index in range(2):
+        machine = Throttled(tmp_path / str(index), AUTH_THROTTLE_KEY_PREFIX=prefix)
+        Limiter(get_remote_address, app=machine.app, storage_uri=redis_url, key_prefix=prefix)
+        machines.append(machine)
+    try:
+        for attempt in range(5):
+            assert machines[attempt % 2].attempt("alice", "wrong").status_code == 401
+        assert machines[1].attempt("alice", "alice-pw").status_code == 429
+        import redis
+
+        client = redis.Redis.from_url(redis_url)
+        assert any(prefix.encode() in key for key in client.scan_iter(f"*{prefix}*"))
+        client.close()
+    finally:
+        purge_redis(redis_url, f"*{prefix}*")
+
+
+@pytest.mark.redis
+def test_without_a_limiter_the_throttle_uses_ratelimit_storage_uri(
+    tmp_path: Path, redis_url: str
+) -> None:
+    prefix = f"throttle-{uuid.uuid4().hex}"
+    machines = [
+        Throttled(
+            tmp_path / str(i), RATELIMIT_STORAGE_URI=redis_url, AUTH_THROTTLE_KEY_PREFIX=prefix
+        )
+        for i in range(2)
+    ]
+    try:
+        for attempt in range(5):
+            assert machines[attempt % 2].attempt("alice", "wrong").status_code == 401
+        assert machines[0].attempt("alice", "alice-pw").status_code == 429
+    finally:
+        purge_redis(redis_url, f"*{prefix}*")

@@ -15,10 +15,12 @@ The login view calls it::
         throttle.reset(username)
         login_user(user)
 
-Counting uses the ``limits`` library (moving windows): in process memory by default
-(``AUTH_THROTTLE_STORAGE_URI = 'memory://'``, per worker), or shared, e.g.
-``'redis://127.0.0.1:6379/0'``. After ``AUTH_THROTTLE_DELAY_AFTER`` failures in the window,
-each attempt waits ``AUTH_THROTTLE_DELAY`` seconds, doubling per further failure up to
+Counting uses the ``limits`` library (moving windows), in the storage of the app's
+:class:`hipflask.limiter.Limiter` when it has one (the same Redis, counted across workers and
+machines), else ``RATELIMIT_STORAGE_URI``, else process memory; ``AUTH_THROTTLE_STORAGE_URI``
+(e.g. ``'redis://127.0.0.1:6379/0'``) chooses a storage of its own. After
+``AUTH_THROTTLE_DELAY_AFTER`` failures in the window, each attempt waits
+``AUTH_THROTTLE_DELAY`` seconds, doubling per further failure up to
 ``AUTH_THROTTLE_MAX_DELAY``; at ``AUTH_THROTTLE_ACCOUNT_LIMIT`` failures of one account, or
 ``AUTH_THROTTLE_ADDRESS_LIMIT`` failures from one address, attempts get
 :class:`~hipflask.exceptions.TooManyRequests` (429) with ``Retry-After`` until the oldest
@@ -44,7 +46,7 @@ __all__ = ["DEFAULT_SETTINGS", "LoginThrottle", "LoginThrottled"]
 #: The settings of the throttle, with their defaults.
 DEFAULT_SETTINGS: dict[str, Any] = {
     "AUTH_THROTTLE_ENABLED": True,
-    "AUTH_THROTTLE_STORAGE_URI": "memory://",
+    "AUTH_THROTTLE_STORAGE_URI": None,  # None: the app's Limiter's storage, else memory
     "AUTH_THROTTLE_KEY_PREFIX": "hipflask-login",
     "AUTH_THROTTLE_ACCOUNT_LIMIT": "10 per 15 minutes",
     "AUTH_THROTTLE_ADDRESS_LIMIT": "100 per 15 minutes",
@@ -92,7 +94,8 @@ class LoginThrottle:
             with self._lock:
                 state = app.extensions.get("login_throttle_state")
                 if state is None:
-                    state = app.extensions["login_throttle_state"] = _build(app.config)
+                    state = _build(app.config, _limiter_storage(app))
+                    app.extensions["login_throttle_state"] = state
         return state  # type: ignore[no-any-return]
 
     def _keys(self, username: str | None) -> list[tuple[Any, str, str]]:
@@ -154,13 +157,26 @@ class LoginThrottle:
             limiter.clear(limit, *ids)
 
 
-def _build(config: Any) -> tuple[Any, Any, Any, dict[str, Any]]:
+def _limiter_storage(app: App) -> Any:
+    """Return the ``limits`` storage of the app's first Limiter, or None without one."""
+    registry = app.extensions.get("limiter") or {}
+    for limiter in registry:
+        return limiter.storage
+    return None
+
+
+def _build(config: Any, shared: Any = None) -> tuple[Any, Any, Any, dict[str, Any]]:
     from limits import parse
     from limits.storage import storage_from_string
     from limits.strategies import MovingWindowRateLimiter
 
     settings = {name: config.get(name, default) for name, default in DEFAULT_SETTINGS.items()}
-    storage = storage_from_string(settings["AUTH_THROTTLE_STORAGE_URI"])
+    uri = settings["AUTH_THROTTLE_STORAGE_URI"]
+    if uri is None and shared is not None:
+        # NOTE: the limiter's own storage object: one Redis connection pool, one set of counters.
+        storage = shared
+    else:
+        storage = storage_from_string(uri or config.get("RATELIMIT_STORAGE_URI") or "memory://")
     return (
         MovingWindowRateLimiter(storage),
         parse(settings["AUTH_THROTTLE_ACCOUNT_LIMIT"]),
