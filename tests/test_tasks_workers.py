@@ -73,7 +73,10 @@ def wait_for_flag(key, flag):
     return record(key)
 
 
-@tasks.task(bind=True, autoretry_for=(LookupError,), max_retries=2, default_retry_delay=0)
+# NOTE: a retry stores RETRY after publishing the next try; with no delay, another worker process
+# can fail that try first, and the late RETRY then hides the FAILURE (Celery's race, seen under
+# load on RabbitMQ). A second between tries is what real retry policies give.
+@tasks.task(bind=True, autoretry_for=(LookupError,), max_retries=2, default_retry_delay=1)
 def doomed(self, key):
     record(f"{key}-try-{self.request.retries}")
     raise LookupError(f"no such thing as {key}")
