@@ -257,6 +257,7 @@ def test_two_machines_survive_losing_one(machines: Machines, tmp_path: Path) -> 
 
         # The load: writes alternating A and B; A's whole process group dies mid-way.
         pid_a = int((tmp_path / "a" / "gunicorn.pid").read_text())
+        assert os.getpgid(pid_a) == pid_a  # the master leads the group of all A's processes
         answered: dict[str, str] = {}
         failed: list[str] = []
         for number in range(LOAD):
