@@ -76,13 +76,16 @@ def _load_apps(static_dir: str) -> dict[str, Loaded]:
     return loaded
 
 
-def load_framework(framework: str, static_dir: str) -> Loaded:
-    """Return ``framework``'s apps by factory name, and what it cannot run."""
+def load_framework(
+    framework: str, static_dir: str, factories: frozenset[str] | None = None
+) -> Loaded:
+    """Return ``framework``'s apps by factory name (all, or those of ``factories``), and what
+    it cannot run."""
     module = apps.load(framework)
     built = {
         factory: getattr(module, factory)(static_dir)
         for factory in {scenario.factory for scenario in SCENARIOS}
-        if hasattr(module, factory)
+        if hasattr(module, factory) and (factories is None or factory in factories)
     }
     return built, module.UNAVAILABLE
 

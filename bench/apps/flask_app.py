@@ -15,8 +15,6 @@ from flask import (
 )
 from flask_wtf.csrf import CSRFProtect, generate_csrf
 
-# NOTE: the battery scenarios' app lives beside; its factory is this module's name.
-from bench.apps.flask_batteries import create_db_app  # noqa: F401
 from bench.apps.spec import (
     FILLER_RULES,
     SECRET_KEY,
@@ -107,3 +105,11 @@ def create_csrf_app(static_dir: str) -> Flask:
         return request.form["name"]
 
     return app
+
+
+def create_db_app(static_dir: str) -> Flask:
+    """Build the database and login scenarios' app (bench/apps/flask_batteries.py), loading
+    Flask-SQLAlchemy and Flask-Login only then."""
+    from bench.apps import flask_batteries
+
+    return flask_batteries.create_db_app(static_dir)

@@ -2,12 +2,6 @@
 
 from __future__ import annotations
 
-# NOTE: the battery scenarios' apps live beside; their factories are this module's names.
-from bench.apps.hipflask_batteries import (  # noqa: F401
-    create_db_app,
-    create_limited_memory_app,
-    create_limited_redis_app,
-)
 from bench.apps.spec import (
     FILLER_RULES,
     SECRET_KEY,
@@ -121,3 +115,26 @@ def create_csrf_app(static_dir: str) -> App:
         return request.form["name"]
 
     return app
+
+
+# NOTE: the battery scenarios' apps live beside and load SQLAlchemy, the login manager and the
+# limiter only when built, so the core scenarios (and the memory reading) never import them.
+def create_db_app(static_dir: str) -> App:
+    """Build the database and login scenarios' app (bench/apps/hipflask_batteries.py)."""
+    from bench.apps import hipflask_batteries
+
+    return hipflask_batteries.create_db_app(static_dir)
+
+
+def create_limited_memory_app(static_dir: str) -> App:
+    """Build ``hello`` under a limit counted in memory (bench/apps/hipflask_batteries.py)."""
+    from bench.apps import hipflask_batteries
+
+    return hipflask_batteries.create_limited_memory_app(static_dir)
+
+
+def create_limited_redis_app(static_dir: str) -> App:
+    """Build ``hello`` under a limit counted in Redis (bench/apps/hipflask_batteries.py)."""
+    from bench.apps import hipflask_batteries
+
+    return hipflask_batteries.create_limited_redis_app(static_dir)
