@@ -94,3 +94,37 @@ def test_a_path_that_is_not_utf8_is_logged_raw(json_log: JSONLog, tmp_path: Path
 def test_printable_escapes_control_characters() -> None:
     assert printable("/a\r\nb\x00") == "/a\\r\\nb\\x00"
     assert printable("/caf\u00e9") == "/caf\u00e9"
+
+
+def test_the_auth_batterys_user_is_in_the_access_line(json_log: JSONLog, tmp_path: Path) -> None:
+    from hipflask.auth import LoginManager, UserMixin, current_user, login_required, login_user
+
+    class Member(UserMixin):
+        def __init__(self, user_id: int) -> None:
+            self.id = user_id
+            self.password_hash = "not-a-real-hash"
+
+    app = App(json_log.name, root_path=str(tmp_path))
+    app.config.update(
+        SECRET_KEY="k" * 32,
+        LOG_FORMAT="json",
+        ACCESS_LOG=True,
+        AUTH_SQLITE_PATH=str(tmp_path / "auth.sqlite3"),
+    )
+    LoginManager(app).user_loader(lambda user_id: Member(int(user_id)))
+
+    @app.route("/login")
+    def login() -> str:
+        login_user(Member(7))
+        return "in"
+
+    @app.route("/me")
+    @login_required
+    def me() -> str:
+        return str(current_user.id)
+
+    client = app.test_client()
+    client.get("/login")
+    assert client.get("/me").text == "7"
+    access = json_log.of(f"{json_log.name}.access")
+    assert [(line["path"], line["user_id"]) for line in access] == [("/login", "7"), ("/me", "7")]
