@@ -20,7 +20,7 @@ from hipflask.csrf import (
     rotate_csrf_token,
     validate_csrf,
 )
-from hipflask.signing import Signer
+from hipflask.sessions.signing import Signer
 
 KEY = "k" * 40
 METHODS = ["POST", "PUT", "PATCH", "DELETE"]

@@ -25,7 +25,7 @@ from typing import Any
 import pytest
 
 from .test_gunicorn import TIMEOUT, gunicorn, request
-from .test_session_stores import purge_redis, redis_prefix
+from .test_sessions_stores import purge_redis, redis_prefix
 
 pytestmark = pytest.mark.server
 

@@ -17,8 +17,8 @@ import pytest
 
 from hipflask import App
 from hipflask.serving import StartupError, run_app
-from hipflask.serving_tls import check_tls, split_ssl_context
-from tests.test_serving import (
+from hipflask.serving.tls import check_tls, split_ssl_context
+from tests.test_serving_runner import (
     KEY,
     RELOADED_APP,
     SERVED_APP,

@@ -139,7 +139,6 @@ def test_template_signals() -> None:
 
 
 def test_message_flashed() -> None:
-    pytest.importorskip("hipflask.messages")
     app = make_app()
 
     @app.route("/flash")

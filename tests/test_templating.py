@@ -150,7 +150,6 @@ def test_default_context_outside_a_request(app: App) -> None:
 
 
 def test_flashed_messages_in_templates(app: App) -> None:
-    pytest.importorskip("hipflask.messages")
     from hipflask import flash
 
     @app.route("/")

@@ -9,6 +9,7 @@ from __future__ import annotations
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
+from ._version import __version__ as __version__
 from .app import App
 from .blueprints import Blueprint
 from .config import Config
@@ -24,10 +25,10 @@ from .ctx import (
     stream_with_context,
 )
 from .exceptions import abort
-from .json import jsonify
+from .json.provider import jsonify
 from .request import Request
 from .response import Response, make_response, redirect
-from .urls import url_for
+from .routing.urls import url_for
 
 if TYPE_CHECKING:
     from markupsafe import Markup, escape
@@ -55,7 +56,9 @@ if TYPE_CHECKING:
         stream_template_string,
     )
 
-__version__ = "0.1.0"
+
+# NOTE: taken now, because the submodule hipflask.globals, once imported, shadows the builtin.
+_NAMESPACE = globals()
 
 # PERF: these modules import Jinja2, blinker or click (25-70 ms each); they load on first use.
 _LAZY: dict[str, str] = {
@@ -133,5 +136,5 @@ def __getattr__(name: str) -> Any:
     if module is None:
         raise AttributeError(f"module 'hipflask' has no attribute {name!r}")
     value = getattr(import_module(module), name)
-    globals()[name] = value
+    _NAMESPACE[name] = value
     return value

@@ -17,26 +17,27 @@ from collections.abc import Callable, Iterable
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
+from . import wiring
 from .config import DEFAULT_CONFIG, Config, ConfigAttribute
-from .ctx import AppContext, RequestContext, _AppCtxGlobals, _cv_request
+from .ctx import AppContext, RequestContext, _AppCtxGlobals, request_ctx_var
 from .exceptions import (
     HTTPException,
     InternalServerError,
     RequestRedirect,
 )
-from .json import JSONProvider
+from .json.provider import JSONProvider
 from .request import Request
 from .response import Response, coerce_view_result
-from .routing import Map, Rule
+from .routing.map import Map, Rule
+from .routing.urls import build_url
 from .scaffold import Scaffold, ensure_sync, find_instance_path
-from .urls import build_url
 
 if TYPE_CHECKING:
     import logging
 
     from .blueprints import Blueprint
-    from .cli import AppGroup
-    from .sessions import SessionInterface
+    from .cli.commands import AppGroup
+    from .sessions.base import SessionInterface
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -66,11 +67,12 @@ class App(Scaffold):
     test_cli_runner_class: type[Any] | None = None
     default_config = DEFAULT_CONFIG
     #: Flipped to True by importing :mod:`hipflask.signals`.
-    # PERF: nobody can have connected a receiver before that module was imported, so until then
+    # NOTE: nobody can have connected a receiver before that module was imported, so until then
     # every send site costs one class-attribute lookup.
     _signals_active: bool = False
-    #: True once the first request context applied the config switches that install a battery.
-    _setup_finished: bool = False
+    #: True once :meth:`finalize` installed the batteries the config switches ask for.
+    _finalized: bool = False
+    _finalize_error: Exception | None = None
 
     testing = ConfigAttribute("TESTING")
     secret_key = ConfigAttribute("SECRET_KEY")
@@ -159,7 +161,7 @@ class App(Scaffold):
     def logger(self) -> logging.Logger:
         """The app's logger, named after the app (a default handler only when none is set)."""
         if self._logger is None:
-            from .log import create_logger
+            from .logging import create_logger
 
             self._logger = create_logger(self)
         return self._logger
@@ -168,9 +170,7 @@ class App(Scaffold):
     def session_interface(self) -> SessionInterface:
         """The session backend, chosen by ``SESSION_TYPE`` on first use (or assigned)."""
         if self._session_interface is None:
-            from .sessions import session_interface_for
-
-            self._session_interface = session_interface_for(self)
+            self._session_interface = wiring.session_interface(self)
         return self._session_interface
 
     @session_interface.setter
@@ -186,17 +186,13 @@ class App(Scaffold):
 
     def create_jinja_environment(self) -> Any:
         """Create the Jinja2 environment (override to customise it)."""
-        from .templating import create_environment
-
-        return create_environment(self)
+        return wiring.jinja_environment(self)
 
     @property
     def cli(self) -> AppGroup:
         """The app's click command group (``@app.cli.command()``)."""
         if self._cli is None:
-            from .cli import AppGroup
-
-            self._cli = AppGroup(self.name)
+            self._cli = wiring.cli_group(self.name)
         return self._cli
 
     def get_send_file_max_age(self, filename: str | None) -> int | None:
@@ -215,14 +211,14 @@ class App(Scaffold):
         return AppContext(self)
 
     def request_context(self, environ: dict[str, Any]) -> RequestContext:
-        """Return a request context for a WSGI environ."""
+        """Return a request context for a WSGI environ (finalizing the app first)."""
+        if not self._finalized:
+            self.finalize()
         return RequestContext(self, environ)
 
     def test_request_context(self, *args: Any, **kwargs: Any) -> RequestContext:
         """Return a request context for a made-up request (arguments as for the test client)."""
-        from .testing import EnvironBuilder
-
-        builder = EnvironBuilder(self, *args, **kwargs)
+        builder = wiring.environ_builder_class()(self, *args, **kwargs)
         try:
             return self.request_context(builder.get_environ())
         finally:
@@ -232,24 +228,20 @@ class App(Scaffold):
         """Return a test client that calls the app without a server."""
         cls = self.test_client_class
         if cls is None:
-            from .testing import TestClient
-
-            cls = TestClient
+            cls = wiring.test_client_class()
         return cls(self, use_cookies=use_cookies, **kwargs)
 
     def test_cli_runner(self, **kwargs: Any) -> Any:
         """Return a click runner that invokes the app's CLI commands."""
         cls = self.test_cli_runner_class
         if cls is None:
-            from .testing import CliRunner
-
-            cls = CliRunner
+            cls = wiring.cli_runner_class()
         return cls(self, **kwargs)
 
     def do_teardown_request(self, exc: BaseException | None = None) -> None:
         """Run every teardown_request callback, even when an earlier one raises."""
         if self.teardown_request_funcs:
-            ctx = _cv_request.get(None)
+            ctx = request_ctx_var.get(None)
             scopes = ctx.request._scopes if ctx is not None else (None,)
             funcs = [
                 func
@@ -318,8 +310,8 @@ class App(Scaffold):
         if provide_automatic_options:
             methods.add("OPTIONS")
         url_rule = self.url_rule_class(rule, endpoint=endpoint, methods=methods, **options)
-        url_rule.provide_automatic_options = provide_automatic_options  # type: ignore[attr-defined]
-        url_rule.scopes = _scopes_of(endpoint)  # type: ignore[attr-defined]
+        url_rule.provide_automatic_options = provide_automatic_options
+        url_rule.scopes = _scopes_of(endpoint)
         if view_func is not None:
             existing = self.view_functions.get(endpoint)
             if existing is not None and view_func not in (existing, _unwrap_async(existing)):
@@ -405,7 +397,10 @@ class App(Scaffold):
     # -- signals ---------------------------------------------------------------------------
 
     def _send_signal(self, name: str, **kwargs: Any) -> None:
-        signal = getattr(sys.modules["hipflask.signals"], name)
+        """Send the signal ``name`` of :mod:`hipflask.signals` (imported, as the flag says)."""
+        from . import signals
+
+        signal = getattr(signals, name)
         if signal.receivers:
             signal.send(self, _async_wrapper=ensure_sync, **kwargs)
 
@@ -462,6 +457,9 @@ class App(Scaffold):
         self, environ: dict[str, Any], start_response: Callable[..., Any]
     ) -> Iterable[bytes]:
         """Run one request through the pipeline and hand the response to the server."""
+        # NOTE: one attribute check per request once the app is finalized.
+        if not self._finalized:
+            self.finalize()
         ctx = RequestContext(self, environ)
         error: BaseException | None = None
         try:
@@ -499,41 +497,36 @@ class App(Scaffold):
             rv = self.handle_user_exception(ctx, exc)
         return self.finalize_request(ctx, rv)
 
-    def _finish_setup(self) -> None:
-        """Install the batteries that config switches ask for, exactly once.
+    def finalize(self) -> None:
+        """Install the batteries the config switches ask for; run once, before the first request.
 
-        ``CSRF_PROTECT`` installs :class:`~hipflask.csrf.CSRFProtect`; ``SECURITY_HEADERS`` and
-        ``HSTS_MAX_AGE`` the hook of :func:`~hipflask.security.init_security_headers`; under
-        gunicorn, a weak ``SECRET_KEY`` installs the refusal of
-        :func:`~hipflask.gunicorn_conf.install_secret_key_guard`.
+        ``wsgi_app``, the test client and ``request_context()`` / ``test_request_context()`` call
+        it when it was not called yet, so configure the app before its first request, or call
+        it yourself to check the settings at start-up. The switches are ``CSRF_PROTECT``,
+        ``SECURITY_HEADERS`` and ``HSTS_MAX_AGE`` (see :func:`hipflask.wiring.finalize`), plus
+        the weak-``SECRET_KEY`` guard under gunicorn. Concurrent first requests wait for the
+        one doing the work.
 
-        The first request context pushed calls it, whether a server's request or
-        ``test_request_context()``, so the settings are read once the app is configured and
-        before any hook runs. Concurrent first requests wait here for the one doing the work.
-
-        # NOTE: only a switch that is on imports its battery, so the core loads none by itself.
+        A bad setting raises ValueError naming it, before any context is pushed; the app logs
+        it once and raises the same error again on every later call, without installing
+        anything twice.
         """
+        if self._finalized:
+            return
         with self._setup_lock:
             # NOTE: checked again under the lock: another thread may have finished meanwhile.
-            if self._setup_finished:
+            if self._finalize_error is not None:
+                raise self._finalize_error
+            if self._finalized:
                 return
-            if self.config.get("CSRF_PROTECT") and "csrf" not in self.extensions:
-                from .csrf import CSRFProtect
-
-                CSRFProtect(self)
-            if self.config.get("SECURITY_HEADERS") or self.config.get("HSTS_MAX_AGE") is not None:
-                from .security import init_security_headers
-
-                init_security_headers(self)
-            # SECURITY: gunicorn started without hipflask.gunicorn_conf serves whatever it
-            # loads; a weak SECRET_KEY then answers 500s rather than forgeable sessions.
-            # NOTE: gunicorn's arbiter sets SERVER_SOFTWARE in the environment of its processes.
-            if not self.debug and os.environ.get("SERVER_SOFTWARE", "").startswith("gunicorn/"):
-                from .gunicorn_conf import install_secret_key_guard
-
-                install_secret_key_guard(self)
+            try:
+                wiring.finalize(self)
+            except Exception as exc:
+                self._finalize_error = exc
+                self.logger.error("The app's settings are invalid: %s", exc)
+                raise
             # Set last, so no thread runs the hooks while they are still being installed.
-            self._setup_finished = True
+            self._finalized = True
 
     def _match_request(self, request: Request) -> None:
         if self.config["TRUSTED_HOSTS"] is not None:
@@ -657,7 +650,7 @@ class App(Scaffold):
         (streamed), an HTTPException, or a tuple ``(body, status)``, ``(body, headers)`` or
         ``(body, status, headers)``.
         """
-        if type(rv) is str:  # PERF: the most common return value, checked first
+        if type(rv) is str:  # NOTE: the most common return value, checked first
             return self.response_class(rv)
         return coerce_view_result(rv, self.response_class, self.json.response)
 
@@ -748,9 +741,7 @@ class App(Scaffold):
         **options: Any,
     ) -> None:
         """Serve the app with the development server (``hipflask run`` does the same)."""
-        from .serving import run_app
-
-        run_app(self, host=host, port=port, debug=debug, load_dotenv=load_dotenv, **options)
+        wiring.run(self, host=host, port=port, debug=debug, load_dotenv=load_dotenv, **options)
 
 
 def _scopes_of(endpoint: str) -> tuple[str | None, ...]:

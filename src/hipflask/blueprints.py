@@ -12,11 +12,12 @@ from collections import defaultdict
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from . import wiring
 from .scaffold import Scaffold, ensure_sync, setupmethod
 
 if TYPE_CHECKING:
     from .app import App
-    from .cli import AppGroup
+    from .cli.commands import AppGroup
 
 F = TypeVar("F", bound=Callable[..., Any])
 DeferredSetupFunction = Callable[["BlueprintSetupState"], None]
@@ -107,9 +108,7 @@ class Blueprint(Scaffold):
     def cli(self) -> AppGroup:
         """The blueprint's click group, added to the app's CLI at registration."""
         if self._cli is None:
-            from .cli import AppGroup
-
-            self._cli = AppGroup(self.name)
+            self._cli = wiring.cli_group(self.name)
         return self._cli
 
     @setupmethod

@@ -27,7 +27,7 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "APPLICATION_ROOT": "/",
     "PREFERRED_URL_SCHEME": "http",
     "TRUSTED_HOSTS": None,
-    # Security headers (hipflask.security), added to responses that lack them:
+    # Security headers (hipflask.secure_headers), added to responses that lack them:
     "SECURITY_HEADERS": False,  # True: the four SECURITY_* headers below
     "SECURITY_CONTENT_TYPE_NOSNIFF": True,  # X-Content-Type-Options: nosniff
     "SECURITY_FRAME_OPTIONS": "SAMEORIGIN",  # or "DENY", with the CSP frame-ancestors; None: off

@@ -25,9 +25,9 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 from urllib.parse import urlsplit
 
 from .blueprints import Blueprint
-from .ctx import _cv_app, _cv_request, current_app, request
+from .ctx import app_ctx_var, current_app, request, request_ctx_var
 from .exceptions import BadRequest
-from .signing import Signer, b64decode, b64encode
+from .sessions.signing import Signer, b64decode, b64encode
 
 if TYPE_CHECKING:
     from .app import App
@@ -90,7 +90,7 @@ class CSRFError(BadRequest):
 
 def config_value(name: str) -> Any:
     """Return a CSRF setting of the current app, or its default outside an app context."""
-    app_ctx = _cv_app.get(None)
+    app_ctx = app_ctx_var.get(None)
     if app_ctx is None:
         return DEFAULT_SETTINGS[name]
     return app_ctx.app.config.get(name, DEFAULT_SETTINGS[name])
@@ -171,7 +171,7 @@ def rotate_csrf_token(token_key: str | None = None) -> None:
 
 
 def _request_context() -> Any:
-    ctx = _cv_request.get(None)
+    ctx = request_ctx_var.get(None)
     if ctx is None:
         raise RuntimeError("CSRF tokens need a request context: use them while handling one.")
     return ctx
@@ -266,7 +266,7 @@ def _is_marked(view: Callable[..., Any]) -> bool:
 
 def was_checked() -> bool:
     """Tell whether :class:`CSRFProtect` already accepted the current request's token."""
-    ctx = _cv_request.get(None)
+    ctx = request_ctx_var.get(None)
     return ctx is not None and bool(ctx.request.environ.get(_VALID_KEY))
 
 
@@ -327,7 +327,7 @@ class CSRFProtect:
         request.environ[_VALID_KEY] = True
 
     def _check_request(self) -> None:
-        # PERF: GET, HEAD and OPTIONS leave after one set lookup.
+        # NOTE: GET, HEAD and OPTIONS leave after one set lookup.
         if request.method not in config_value("WTF_CSRF_METHODS"):
             return
         if not config_value("WTF_CSRF_ENABLED") or not config_value("WTF_CSRF_CHECK_DEFAULT"):

@@ -19,12 +19,18 @@ from .request import Request
 if TYPE_CHECKING:
     from .app import App
     from .response import Response
-    from .sessions import SessionMixin
+    from .sessions.base import SessionMixin
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-_cv_app: ContextVar[AppContext] = ContextVar("hipflask.app_ctx")
-_cv_request: ContextVar[RequestContext] = ContextVar("hipflask.request_ctx")
+#: The active app context: ``app_ctx_var.get(None)`` is the context or None. Read it where a
+#: proxy costs too much; never set it (push a context instead).
+app_ctx_var: ContextVar[AppContext] = ContextVar("hipflask.app_ctx")
+#: The active request context, read like :data:`app_ctx_var`.
+request_ctx_var: ContextVar[RequestContext] = ContextVar("hipflask.request_ctx")
+# NOTE: Flask's private names for the same variables, which some extensions read.
+_cv_app = app_ctx_var
+_cv_request = request_ctx_var
 
 _NO_APP = (
     "Working outside of application context. Code that needs the current app (url_for, g, "
@@ -58,7 +64,7 @@ class _AppCtxGlobals:
         return iter(self.__dict__)
 
     def __repr__(self) -> str:
-        app_ctx = _cv_app.get(None)
+        app_ctx = app_ctx_var.get(None)
         if app_ctx is not None:
             return f"<hipflask.g of '{app_ctx.app.name}'>"
         return object.__repr__(self)
@@ -96,7 +102,7 @@ class AppContext:
 
     def push(self) -> None:
         """Make this the current app context."""
-        self._tokens.append(_cv_app.set(self))
+        self._tokens.append(app_ctx_var.set(self))
         if self.app._signals_active:
             self.app._send_signal("appcontext_pushed")
 
@@ -106,7 +112,7 @@ class AppContext:
         Popping a context that is not the current one (never pushed, popped twice, or out of
         order) raises AssertionError and changes nothing.
         """
-        current = _cv_app.get(None)
+        current = app_ctx_var.get(None)
         if current is not self or not self._tokens:
             raise AssertionError(f"Popped wrong app context. ({current!r} instead of {self!r})")
         app = self.app
@@ -114,7 +120,7 @@ class AppContext:
             if len(self._tokens) == 1 and (app.teardown_appcontext_funcs or app._signals_active):
                 app.do_teardown_appcontext(exc)
         finally:
-            _cv_app.reset(self._tokens.pop())
+            app_ctx_var.reset(self._tokens.pop())
         if app._signals_active:
             app._send_signal("appcontext_popped")
 
@@ -174,15 +180,12 @@ class RequestContext:
 
     def push(self) -> None:
         """Make this the current request context (pushing an app context when needed)."""
-        # PERF: one attribute check per request once the app's setup is done.
-        if not self.app._setup_finished:
-            self.app._finish_setup()
-        app_ctx = _cv_app.get(None)
+        app_ctx = app_ctx_var.get(None)
         if app_ctx is None or app_ctx.app is not self.app:
             app_ctx = AppContext(self.app)
             app_ctx.push()
             self._app_ctx = app_ctx
-        self._token = _cv_request.set(self)
+        self._token = request_ctx_var.set(self)
 
     def pop(self, exc: BaseException | None = None) -> None:
         """Run the teardown callbacks, close the request and restore the previous contexts.
@@ -190,7 +193,7 @@ class RequestContext:
         Popping a context that is not the current one (never pushed, popped twice, or out of
         order) raises AssertionError and changes nothing.
         """
-        current = _cv_request.get(None)
+        current = request_ctx_var.get(None)
         token = self._token
         if current is not self or token is None:
             raise AssertionError(f"Popped wrong request context. ({current!r} instead of {self!r})")
@@ -201,7 +204,7 @@ class RequestContext:
             if "files" in self.request.__dict__:
                 self.request.close()
         finally:
-            _cv_request.reset(token)
+            request_ctx_var.reset(token)
             self._token = None
             app_ctx, self._app_ctx = self._app_ctx, None
             if app_ctx is not None:
@@ -297,28 +300,42 @@ class LocalProxy:
 
 def _current_app() -> App:
     try:
-        return _cv_app.get().app
+        return app_ctx_var.get().app
     except LookupError:
         raise RuntimeError(_NO_APP) from None
 
 
+def _current_app_ctx() -> AppContext:
+    try:
+        return app_ctx_var.get()
+    except LookupError:
+        raise RuntimeError(_NO_APP) from None
+
+
+def _current_request_ctx() -> RequestContext:
+    try:
+        return request_ctx_var.get()
+    except LookupError:
+        raise RuntimeError(_NO_REQUEST) from None
+
+
 def _current_g() -> _AppCtxGlobals:
     try:
-        return _cv_app.get().g
+        return app_ctx_var.get().g
     except LookupError:
         raise RuntimeError(_NO_APP) from None
 
 
 def _current_request() -> Request:
     try:
-        return _cv_request.get().request
+        return request_ctx_var.get().request
     except LookupError:
         raise RuntimeError(_NO_REQUEST) from None
 
 
 def _current_session() -> SessionMixin:
     try:
-        return _cv_request.get().session
+        return request_ctx_var.get().session
     except LookupError:
         raise RuntimeError(_NO_REQUEST) from None
 
@@ -350,21 +367,25 @@ current_app: App = cast("App", LocalProxy(_current_app, "current_app"))
 g: _AppCtxGlobals = cast(_AppCtxGlobals, LocalProxy(_current_g, "g"))
 request: Request = cast("Request", _proxy(_current_request, "request", dir(Request)))
 session: SessionMixin = cast("SessionMixin", _proxy(_current_session, "session", _SESSION_NAMES))
+#: The active app context and request context (Flask's ``flask.globals.app_ctx`` and
+#: ``request_ctx``), for extensions that keep state on them.
+app_ctx: AppContext = cast(AppContext, LocalProxy(_current_app_ctx, "app_ctx"))
+request_ctx: RequestContext = cast(RequestContext, LocalProxy(_current_request_ctx, "request_ctx"))
 
 
 def has_app_context() -> bool:
     """Tell whether an app context is active."""
-    return _cv_app.get(None) is not None
+    return app_ctx_var.get(None) is not None
 
 
 def has_request_context() -> bool:
     """Tell whether a request context is active."""
-    return _cv_request.get(None) is not None
+    return request_ctx_var.get(None) is not None
 
 
 def after_this_request(func: F) -> F:
     """Run ``func(response)`` after the current request, before the after_request hooks."""
-    ctx = _cv_request.get(None)
+    ctx = request_ctx_var.get(None)
     if ctx is None:
         raise RuntimeError("'after_this_request' can only be used during a request.")
     ctx._after_request_functions.append(func)
@@ -373,7 +394,7 @@ def after_this_request(func: F) -> F:
 
 def copy_current_request_context(func: F) -> F:
     """Decorate ``func`` so it runs inside a copy of the current request context."""
-    ctx = _cv_request.get(None)
+    ctx = request_ctx_var.get(None)
     if ctx is None:
         raise RuntimeError("'copy_current_request_context' can only be used during a request.")
     copied = ctx.copy()
@@ -399,7 +420,7 @@ def stream_with_context(generator_or_function: Any) -> Any:
         return update_wrapper(decorated, func)
 
     generator = iter(generator_or_function)
-    ctx = _cv_request.get(None)
+    ctx = request_ctx_var.get(None)
     if ctx is None:
         raise RuntimeError("'stream_with_context' can only be used during a request.")
     copied = ctx.copy()

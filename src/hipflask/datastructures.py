@@ -127,7 +127,7 @@ class MultiDict(dict[Any, list[Any]]):
         if isinstance(mapping, MultiDict):
             dict.update(self, {key: values[:] for key, values in dict.items(mapping)})
             return
-        # PERF: a list of pairs (parse_qsl, the form parser) skips the costly ABC check.
+        # NOTE: a list of pairs (parse_qsl, the form parser) skips the costly ABC check.
         if type(mapping) is not list:
             if isinstance(mapping, dict | Mapping):
                 items = mapping.items()
@@ -151,7 +151,7 @@ class MultiDict(dict[Any, list[Any]]):
     def from_single_values(cls, mapping: Mapping[Any, Any]) -> Self:
         """Build from a mapping of one value per key, taking list values as values, not lists.
 
-        # PERF: parsed cookies are a plain dict of strings; this skips the per-value checks
+        # NOTE: parsed cookies are a plain dict of strings; this skips the per-value checks
         # of the general constructor.
         """
         built = cls()

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from functools import cache
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, ClassVar, NoReturn
+from urllib.parse import quote
 
 if TYPE_CHECKING:
     from .request import Request
@@ -20,20 +20,16 @@ if TYPE_CHECKING:
 _BODIES: dict[tuple[Any, ...], tuple[str, str]] = {}
 
 
-@cache
-def _response_class() -> type[Response]:
-    """Return :class:`~hipflask.response.Response`, imported late (it imports this module)."""
-    from .response import Response
-
-    return Response
-
-
 class HTTPException(Exception):
     """Base class for every exception that ends a request with an HTTP status."""
 
     code: int = 500
     name: str = "Internal Server Error"
     description: str = "The server encountered an internal error."
+    #: The class :meth:`get_response` builds. Exceptions sit below responses (layer 0), so
+    #: they do not import them: :mod:`hipflask.response` sets this when it is imported, which
+    #: ``import hipflask`` always does.
+    response_class: ClassVar[type[Response]]
 
     def __init__(self, description: str | None = None, response: Response | None = None) -> None:
         super().__init__(description or self.description)
@@ -47,7 +43,7 @@ class HTTPException(Exception):
 
     def get_body(self, wants_json: bool = False) -> tuple[str, str]:
         """Return ``(body, content_type)`` for the default error page."""
-        # PERF: default pages repeat (every 404 of a scanner), so they are rendered once.
+        # NOTE: default pages repeat (every 404 of a scanner), so they are rendered once.
         key = (type(self), self.code, self.name, self.description, wants_json)
         body = _BODIES.get(key)
         if body is None:
@@ -75,7 +71,7 @@ class HTTPException(Exception):
             return self.response
         wants_json = request is not None and request.prefers_json
         body, content_type = self.get_body(wants_json)
-        response = _response_class()(body, self.code, content_type=content_type)
+        response = self.response_class(body, self.code, content_type=content_type)
         for name, value in self.get_headers():
             response.headers.add(name, value)
         return response
@@ -438,10 +434,35 @@ class RequestRedirect(HTTPException, RoutingException):
         self.new_url = new_url
 
     def get_response(self, request: Request | None = None) -> Response:
-        """Answer with a redirect to ``new_url``."""
-        from .response import redirect
+        """Answer with a redirect to ``new_url`` (a response of the request's app's class)."""
+        app = request.app if request is not None else None
+        response_class = app.response_class if app is not None else self.response_class
+        response = response_class(redirect_body(self.new_url), self.code, mimetype="text/html")
+        response.headers["Location"] = redirect_location(self.new_url)
+        return response
 
-        return redirect(self.new_url, self.code)
+
+# SECURITY: characters kept as they are in a Location header; everything else (CR, LF, space,
+# non-ASCII) is percent-encoded, so a redirect target can never start a new header line.
+_LOCATION_SAFE = "/:?#[]@!$&'()*+,;=%~"
+
+
+def redirect_location(location: str) -> str:
+    """Return ``location`` percent-encoded for a ``Location`` header."""
+    return quote(location, safe=_LOCATION_SAFE)
+
+
+def redirect_body(location: str) -> str:
+    """Return the HTML page of a redirect to ``location``."""
+    from html import escape  # NOTE: imported on use, to keep `import hipflask` lean
+
+    html_location = escape(location)
+    return (
+        "<!doctype html>\n<html lang=en>\n<title>Redirecting...</title>\n"
+        "<h1>Redirecting...</h1>\n"
+        "<p>You should be redirected automatically to the target URL: "
+        f'<a href="{html_location}">{html_location}</a>. If not, click the link.\n'
+    )
 
 
 def _build_code_table() -> dict[int, type[HTTPException]]:

@@ -21,7 +21,7 @@ from functools import lru_cache
 from time import time
 from typing import IO, Any, TypeAlias
 
-from .ctx import _cv_app, _cv_request
+from .ctx import app_ctx_var, request_ctx_var
 from .exceptions import NotFound, RequestedRangeNotSatisfiable
 from .http import (
     content_disposition,
@@ -186,7 +186,7 @@ def _resolve(directory: str, path: str) -> tuple[str, os.stat_result] | None:
 
     # SECURITY: each segment is lstat'ed; a symlink is followed only when its target stays
     # inside the directory, so a link pointing outside answers 404 like a missing file.
-    # PERF: no realpath() of the whole path (an lstat per component from the root): only the
+    # NOTE: no realpath() of the whole path (an lstat per component from the root): only the
     # segments below the directory are checked, and the last lstat is the file's stat.
     """
     parts = _safe_parts(path)
@@ -252,12 +252,12 @@ def guess_mimetype(name: str) -> str:
 
 
 def _response_class() -> type[Response]:
-    app_ctx = _cv_app.get(None)
+    app_ctx = app_ctx_var.get(None)
     return app_ctx.app.response_class if app_ctx is not None else Response
 
 
 def _request_environ() -> dict[str, Any] | None:
-    ctx = _cv_request.get(None)
+    ctx = request_ctx_var.get(None)
     return ctx.request.environ if ctx is not None else None
 
 
@@ -356,7 +356,7 @@ def _send(
     if mimetype is None:
         mimetype = _mimetype_for(name)
     response = _response_class()(body, mimetype=mimetype, direct_passthrough=True)
-    # PERF: the headers are new, so add() appends without searching for an existing one.
+    # NOTE: the headers are new, so add() appends without searching for an existing one.
     add = response.headers.add
     if size is not None:
         add("Content-Length", str(size))
@@ -398,7 +398,7 @@ def _mimetype_for(name: str | None) -> str:
 def _max_age(max_age: MaxAge, path: str | None) -> int | None:
     """Resolve ``max_age`` for the file at ``path`` (None for a file object), as Flask does."""
     if max_age is None:
-        app_ctx = _cv_app.get(None)
+        app_ctx = app_ctx_var.get(None)
         return app_ctx.app.get_send_file_max_age(path) if app_ctx is not None else None
     if callable(max_age):
         return max_age(path)
@@ -459,7 +459,7 @@ def send_file(
     """
     if isinstance(path_or_file, str | os.PathLike):
         path = os.fspath(path_or_file)
-        app_ctx = _cv_app.get(None)
+        app_ctx = app_ctx_var.get(None)
         if app_ctx is not None:
             path = os.path.join(app_ctx.app.root_path, path)
         try:
@@ -536,7 +536,7 @@ def send_from_directory(directory: str | os.PathLike[str], path: str, **kwargs: 
     :func:`send_file`.
     """
     directory = os.fspath(directory)
-    app_ctx = _cv_app.get(None)
+    app_ctx = app_ctx_var.get(None)
     if app_ctx is not None:
         directory = os.path.join(app_ctx.app.root_path, directory)
     resolved = _resolve(directory, path)

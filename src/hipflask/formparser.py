@@ -64,7 +64,7 @@ def parse_form_data(
     """
     if not content_type:
         return ImmutableMultiDict(), ImmutableMultiDict()
-    # PERF: the usual urlencoded content type needs no option parsing.
+    # NOTE: the usual urlencoded content type needs no option parsing.
     if content_type == _URLENCODED:
         return _parse_urlencoded(stream, content_length, limits), ImmutableMultiDict()
     mimetype, options = parse_options_header(content_type)
@@ -105,11 +105,11 @@ def _parse_urlencoded(
             escaped = escaped or b"%" in chunk or b"+" in chunk
             parser.write(chunk)
             if size == content_length:
-                break  # PERF: a body of known length needs no extra read to find its end
+                break  # NOTE: a body of known length needs no extra read to find its end
         parser.finalize()
     except ValueError as exc:  # every python-multipart error derives from ValueError
         raise BadRequest("The form body could not be parsed.") from exc
-    # PERF: one scan of the body decides whether any field needs unquoting at all.
+    # NOTE: one scan of the body decides whether any field needs unquoting at all.
     decode = _unquote_plus if escaped else _decode
     return ImmutableMultiDict([(decode(name), decode(value)) for name, value in handler.pairs])
 

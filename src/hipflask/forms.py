@@ -64,7 +64,7 @@ from wtforms.validators import (
 from wtforms.widgets import HiddenInput
 
 from .csrf import CSRFError, config_value, generate_csrf, validate_csrf, was_checked
-from .ctx import _cv_app, _cv_request
+from .ctx import app_ctx_var, request_ctx_var
 from .datastructures import CombinedMultiDict, FileStorage, ImmutableMultiDict
 
 __all__ = [
@@ -127,7 +127,7 @@ class _Auto:
 
 def _submitted_request() -> Any:
     """Return the current request when it is a submission, else None."""
-    ctx = _cv_request.get(None)
+    ctx = request_ctx_var.get(None)
     if ctx is None or ctx.request.method not in SUBMIT_METHODS:
         return None
     return ctx.request
@@ -173,7 +173,7 @@ class _RequestCSRF(CSRF):  # type: ignore[misc]
                 self.meta.csrf_field_name,
             )
         except CSRFError as exc:
-            app_ctx = _cv_app.get(None)
+            app_ctx = app_ctx_var.get(None)
             if app_ctx is not None:
                 app_ctx.app.logger.warning("CSRF check failed on a form: %s", exc.description)
             raise ValidationError(exc.description) from None
@@ -187,7 +187,7 @@ class _Meta(DefaultMeta):  # type: ignore[misc]
     @cached_property
     def csrf(self) -> bool:
         """``WTF_CSRF_ENABLED``; off outside a request, where nothing is submitted."""
-        return _cv_request.get(None) is not None and bool(config_value("WTF_CSRF_ENABLED"))
+        return request_ctx_var.get(None) is not None and bool(config_value("WTF_CSRF_ENABLED"))
 
     @cached_property
     def csrf_secret(self) -> str | bytes | None:

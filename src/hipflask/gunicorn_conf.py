@@ -21,7 +21,7 @@ from typing import Any, NoReturn
 
 from .app import App
 from .exceptions import InternalServerError
-from .serving import StartupError, check_secret_key
+from .serving.runner import StartupError, check_secret_key
 
 __all__ = ["install_secret_key_guard", "post_worker_init"]
 

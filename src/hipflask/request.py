@@ -24,7 +24,7 @@ from .http import parse_accept_header, parse_content_length, parse_cookie, parse
 if TYPE_CHECKING:
     from .app import App
     from .formparser import FormLimits
-    from .routing import Rule
+    from .routing.map import Rule
 
 T = TypeVar("T")
 
@@ -146,7 +146,7 @@ def _decode_wsgi_str(value: str) -> str:
 
 def json_depth_exceeds(data: bytes, limit: int) -> bool:
     """Tell whether JSON ``data`` nests arrays and objects deeper than ``limit``."""
-    # PERF: bytes.count runs in C; the token scan only runs for bodies with many brackets.
+    # NOTE: bytes.count runs in C; the token scan only runs for bodies with many brackets.
     if data.count(b"[") + data.count(b"{") <= limit:
         return False
     depth = 0
@@ -182,7 +182,7 @@ class Request:
         self._cached_data: bytes | None = None
         raw_path = environ.get("PATH_INFO")
         if raw_path and raw_path[0] == "/" and raw_path.isascii():
-            # PERF: every request needs its path and the common one needs no decoding, so it
+            # NOTE: every request needs its path and the common one needs no decoding, so it
             # is set here; the lazy property below only runs for unusual paths.
             self.__dict__["path"] = raw_path
 
@@ -571,12 +571,12 @@ class Request:
     def _scopes(self) -> tuple[str | None, ...]:
         """The hook scopes of this request: its blueprints innermost first, then the app (None).
 
-        # PERF: computed once per rule at registration, not per request.
+        # NOTE: computed once per rule at registration, not per request.
         """
         rule = self.url_rule
         if rule is None:
             return (None,)
-        scopes: tuple[str | None, ...] = rule.scopes  # type: ignore[attr-defined]
+        scopes: tuple[str | None, ...] = rule.scopes
         return scopes
 
     def close(self) -> None:

@@ -12,11 +12,10 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime, timedelta
 from http import HTTPStatus
 from typing import Any
-from urllib.parse import quote
 
-from .ctx import _cv_app, _cv_request
+from .ctx import app_ctx_var, request_ctx_var
 from .datastructures import Headers, check_header_value
-from .exceptions import HTTPException
+from .exceptions import HTTPException, redirect_body, redirect_location
 from .http import dump_cookie, parse_options_header
 
 _STATUS_LINES: dict[int, str] = {s.value: f"{s.value} {s.phrase}" for s in HTTPStatus}
@@ -25,10 +24,6 @@ _STATUS_LINES[308] = "308 Permanent Redirect"
 _REASON_PHRASE = re.compile(r"[\t\x20-\x7e\x80-\xff]*")
 
 HeadersLike = Headers | Mapping[str, Any] | Iterable[tuple[str, Any]]
-
-# SECURITY: characters kept as they are in a Location header; everything else (CR, LF, space,
-# non-ASCII) is percent-encoded, so a redirect target can never start a new header line.
-_LOCATION_SAFE = "/:?#[]@!$&'()*+,;=%~"
 
 
 def _status_line(code: int) -> str:
@@ -64,7 +59,7 @@ class Response:
     _default_content_type = "text/html; charset=utf-8"
     #: ``(code, line)`` when a status string with a reason phrase was assigned; the line is
     #: sent only while ``status_code`` is still that code.
-    # PERF: a class default, so the common integer status costs no instance attribute.
+    # NOTE: a class default, so the common integer status costs no instance attribute.
     _custom_status: tuple[int, str] | None = None
 
     @property
@@ -74,7 +69,7 @@ class Response:
         4093 (what browsers keep) outside an app context; 0 turns the warning off. A
         subclass may set a class attribute of the same name instead.
         """
-        app_ctx = _cv_app.get(None)
+        app_ctx = app_ctx_var.get(None)
         if app_ctx is None:
             return 4093
         size: int = app_ctx.app.config["MAX_COOKIE_SIZE"]
@@ -280,7 +275,7 @@ class Response:
         """Add ``header`` to ``Vary`` once."""
         current = self.headers.get("Vary")
         if current is None:
-            # PERF: nothing to replace, so append instead of a second scan by Headers.set.
+            # NOTE: nothing to replace, so append instead of a second scan by Headers.set.
             self.headers.add("Vary", header)
             return
         names = {part.strip().lower() for part in current.split(",")}
@@ -304,7 +299,7 @@ class Response:
         partitioned: bool = False,
     ) -> None:
         """Add a ``Set-Cookie`` header; illegal names or attribute values raise ValueError."""
-        # PERF: dump_cookie has validated every part (no CR, LF or NUL can survive it), so the
+        # NOTE: dump_cookie has validated every part (no CR, LF or NUL can survive it), so the
         # header is appended without Headers.add checking it a second time.
         self.headers._list.append(
             (
@@ -383,6 +378,11 @@ class Response:
         return _ClosingIterable(self.iter_encoded(), self.close)
 
 
+# NOTE: exceptions (layer 0) describe a status, headers and a body; this is where they learn
+# which class to build their response with.
+HTTPException.response_class = Response
+
+
 class _ClosingIterable:
     """Wrap a body so the server's ``close()`` also closes the response (PEP 3333)."""
 
@@ -433,21 +433,11 @@ def redirect(location: str, code: int = 302, Response: type[Response] | None = N
     Non-ASCII characters, spaces, CR and LF in ``location`` are percent-encoded.
     """
     if Response is None:
-        app_ctx = _cv_app.get(None)
+        app_ctx = app_ctx_var.get(None)
         Response = app_ctx.app.response_class if app_ctx is not None else globals()["Response"]
-    safe_location = quote(location, safe=_LOCATION_SAFE)
-    from html import escape  # NOTE: imported on use, to keep `import hipflask` lean
-
-    html_location = escape(location)
-    body = (
-        "<!doctype html>\n<html lang=en>\n<title>Redirecting...</title>\n"
-        "<h1>Redirecting...</h1>\n"
-        "<p>You should be redirected automatically to the target URL: "
-        f'<a href="{html_location}">{html_location}</a>. If not, click the link.\n'
-    )
     assert Response is not None
-    response = Response(body, code, mimetype="text/html")
-    response.headers["Location"] = safe_location
+    response = Response(redirect_body(location), code, mimetype="text/html")
+    response.headers["Location"] = redirect_location(location)
     return response
 
 
@@ -458,7 +448,7 @@ def make_response(*args: Any) -> Response:
     ``make_response(body, 404)`` and ``make_response(body, 404, headers)`` coerce like a view's
     return value does.
     """
-    app_ctx = _cv_app.get(None)
+    app_ctx = app_ctx_var.get(None)
     if app_ctx is None:
         raise RuntimeError("make_response() needs an application context.")
     if not args:
@@ -490,7 +480,7 @@ def coerce_view_result(
     elif isinstance(rv, dict | list):
         response = json_response(rv)
     elif isinstance(rv, HTTPException):
-        ctx = _cv_request.get(None)
+        ctx = request_ctx_var.get(None)
         response = rv.get_response(ctx.request if ctx is not None else None)
     elif hasattr(rv, "__next__") or hasattr(rv, "__iter__"):
         return response_class(rv, status=status, headers=headers)

@@ -12,7 +12,6 @@ receivers see the context Flask would give them.
 from __future__ import annotations
 
 import os
-import sys
 from collections import ChainMap
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
@@ -23,9 +22,9 @@ from jinja2.runtime import Context
 from jinja2.utils import LRUCache
 from markupsafe import Markup
 
-from .ctx import _cv_app, _cv_request, g, request, session, stream_with_context
+from .ctx import app_ctx_var, g, request, request_ctx_var, session, stream_with_context
 from .messages import get_flashed_messages
-from .urls import url_for
+from .routing.urls import url_for
 
 if TYPE_CHECKING:
     from .app import App
@@ -146,11 +145,11 @@ def tojson(value: Any, **kwargs: Any) -> Markup:
     ``<``, ``>``, ``&`` and ``'`` are written as ``\\u003c``, ``\\u003e``, ``\\u0026`` and
     ``\\u0027``, which every JSON parser reads back as the same characters.
     """
-    app_ctx = _cv_app.get(None)
+    app_ctx = app_ctx_var.get(None)
     if app_ctx is not None:
         text = app_ctx.app.json.dumps(value, **kwargs)
     else:
-        from .json import dumps
+        from .json.provider import dumps
 
         text = dumps(value, **kwargs)
     return Markup(text.translate(_HTML_SAFE_JSON))
@@ -185,7 +184,7 @@ def create_environment(app: App) -> Environment:
 
 
 def _current_app() -> App:
-    app_ctx = _cv_app.get(None)
+    app_ctx = app_ctx_var.get(None)
     if app_ctx is None:
         raise RuntimeError(
             "Rendering a template needs an application context: render inside a request or "
@@ -211,7 +210,7 @@ def _update_context(app: App, context: dict[str, Any], defaults: bool) -> None:
     """Merge in Flask's default values (when ``defaults``), then the context processors' values;
     what the caller passed wins.
 
-    # PERF: the render functions call this only when there is something to merge: with no
+    # NOTE: the render functions call this only when there is something to merge: with no
     # processor and no template receiver (the common case) a render pays two truth tests.
     """
     funcs = _context_processors(app)
@@ -229,7 +228,7 @@ def _context_processors(app: App) -> list[Callable[[], dict[str, Any]]]:
     """Return the context processors for this render: the app's, then the blueprints'."""
     processors = app.template_context_processors
     names: tuple[str | None, ...] = (None,)
-    request_ctx = _cv_request.get(None)
+    request_ctx = request_ctx_var.get(None)
     if request_ctx is not None and request_ctx.request.blueprints:
         names = (None, *reversed(request_ctx.request.blueprints))
     return [func for name in names for func in processors.get(name, ())]
@@ -242,10 +241,10 @@ def _default_context() -> dict[str, Any]:
     # would open it, adding a cookie lookup and ``Vary: Cookie`` to a response that never used it.
     """
     values: dict[str, Any] = {}
-    app_ctx = _cv_app.get(None)
+    app_ctx = app_ctx_var.get(None)
     if app_ctx is not None:
         values["g"] = app_ctx.g
-    request_ctx = _cv_request.get(None)
+    request_ctx = request_ctx_var.get(None)
     if request_ctx is not None:
         values["request"] = request_ctx.request
     return values
@@ -256,7 +255,8 @@ def _template_receivers() -> bool:
 
     Only then is Flask's default context built and are the signals sent.
     """
-    signals = sys.modules["hipflask.signals"]
+    from . import signals
+
     return bool(signals.before_render_template.receivers or signals.template_rendered.receivers)
 
 
@@ -309,7 +309,7 @@ def _stream(app: App, template: Template, context: dict[str, Any]) -> Iterator[s
             app._send_signal("template_rendered", template=template, context=context)
 
     stream = generate()
-    if _cv_request.get(None) is not None:
+    if request_ctx_var.get(None) is not None:
         stream = stream_with_context(stream)
     return stream
 

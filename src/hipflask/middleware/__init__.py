@@ -1,0 +1,1 @@
+"""WSGI middleware, one per module (``hipflask.middleware.proxy_fix``)."""

@@ -1,0 +1,138 @@
+"""The signed-cookie session backend (the default, ``SESSION_TYPE = 'cookie'``), and the choice
+of a backend by ``SESSION_TYPE`` (:func:`session_interface_for`).
+
+The data travels in the cookie as tagged JSON, maybe compressed, signed with HMAC in
+itsdangerous's format, so cookies from Flask apps with the same key are read.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from .base import (
+    _NO_SECRET_KEY,
+    SecureCookieSession,
+    SessionInterface,
+    SessionMixin,
+    _lifetime_seconds,
+    _session_cookie,
+    dump_session_values,
+    session_json_serializer,
+)
+from .signing import b64decode, b64encode
+
+if TYPE_CHECKING:
+    from ..app import App
+    from ..request import Request
+    from ..response import Response
+
+__all__ = ["SecureCookieSessionInterface", "session_interface_for"]
+
+# NOTE: payloads shorter than this rarely shrink under zlib; skipping it saves a few microseconds.
+_COMPRESS_FROM = 128
+
+
+class SecureCookieSessionInterface(SessionInterface):
+    """Keep the session in a cookie: tagged JSON, signed with HMAC, readable by the client.
+
+    The client can read (not forge) the data, so never store secrets in it. The format is
+    itsdangerous's ``URLSafeTimedSerializer``; :meth:`get_signing_serializer` returns one.
+    """
+
+    #: itsdangerous's name for the key derivation this class implements.
+    key_derivation = "hmac"
+    serializer = session_json_serializer
+    session_class: type[SecureCookieSession] = SecureCookieSession
+
+    def get_signing_serializer(self, app: App) -> Any:
+        """Return an itsdangerous ``URLSafeTimedSerializer`` that reads and writes our cookies."""
+        from itsdangerous import URLSafeTimedSerializer
+
+        if not app.config["SECRET_KEY"]:
+            return None
+        return URLSafeTimedSerializer(
+            [*(app.config["SECRET_KEY_FALLBACKS"] or ())[::-1], app.config["SECRET_KEY"]],
+            salt=self.salt,
+            serializer=self.serializer,
+            signer_kwargs={"key_derivation": self.key_derivation, "digest_method": self.digest},
+        )
+
+    def digest(self, data: bytes = b"") -> Any:
+        """Return a new hash object of ``digest_method`` (for itsdangerous's ``digest_method``)."""
+        import hashlib
+
+        return hashlib.new(self.digest_method, data)
+
+    def open_session(self, app: App, request: Request) -> SecureCookieSession | None:
+        """Verify the cookie and return its data; a bad or expired cookie gives an empty one."""
+        signer = self.get_signer(app)
+        if signer is None:
+            return None
+        cookie = _session_cookie(request, self.get_cookie_name(app))
+        if not cookie:
+            return self.session_class(new=True)
+        result = signer.unsign_timed(cookie, _lifetime_seconds(app))
+        data = None if result is None else self.load_payload(result[0])
+        if data is None:
+            return self.session_class(new=True)
+        session = self.session_class(data)
+        if result is not None and result[2]:
+            # NOTE: signed with a fallback key: re-sign it with the current one in the response.
+            session._modified = True
+        return session
+
+    def save_session(self, app: App, session: SessionMixin, response: Response) -> None:
+        """Set the signed cookie when needed; delete it when the session was emptied."""
+        response.vary_on("Cookie")
+        if not dict.__len__(session):  # type: ignore[arg-type]
+            if session.modified:
+                self.delete_session_cookie(app, response)
+            return
+        if not self.should_set_cookie(app, session):
+            return
+        signer = self.get_signer(app)
+        if signer is None:
+            raise RuntimeError(_NO_SECRET_KEY)
+        value = signer.sign_timed(self.dump_payload(session))
+        if type(self).dump_payload is SecureCookieSessionInterface.dump_payload:
+            self._add_cookie(app, session, response, value)  # base64 and dots: cookie-safe
+        else:
+            self.set_session_cookie(app, session, response, value)
+
+    def dump_payload(self, session: Mapping[str, Any]) -> str:
+        """Serialize, maybe compress, and base64 the session (as itsdangerous does)."""
+        data = dump_session_values(self.serializer, session).encode("utf-8")
+        if len(data) >= _COMPRESS_FROM:
+            compressed = zlib.compress(data)
+            if len(compressed) < len(data) - 1:
+                return "." + b64encode(compressed)
+        return b64encode(data)
+
+    def load_payload(self, payload: str) -> dict[str, Any] | None:
+        """Return the data of a verified payload, or None when it does not decode to a dict."""
+        try:
+            if payload[:1] == ".":
+                raw = zlib.decompress(b64decode(payload[1:]))
+            else:
+                raw = b64decode(payload)
+            data = self.serializer.loads(raw)
+        except (ValueError, zlib.error):
+            return None
+        return data if type(data) is dict else None
+
+
+def session_interface_for(app: App) -> SessionInterface:
+    """Return the backend that ``SESSION_TYPE`` names: ``cookie``, ``sqlite`` or ``redis``."""
+    kind = app.config.get("SESSION_TYPE") or "cookie"
+    if kind == "cookie":
+        return SecureCookieSessionInterface()
+    if kind in ("sqlite", "redis"):
+        from .server import ServerSideSessionInterface
+
+        return ServerSideSessionInterface.from_config(app)
+    raise ValueError(
+        f"Unknown SESSION_TYPE {kind!r}: use 'cookie' (signed cookie, the default), 'sqlite' "
+        "(one machine) or 'redis' (several machines)."
+    )
