@@ -14,49 +14,27 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import pytest
 
+from .browser import chromium, new_page, served
 from .demo_app import DEMO_ROOT, make_demo
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 PASSWORD = "correct horse battery"
 PHONE = {"width": 390, "height": 844}
 
 
-def _unavailable(reason: str) -> NoReturn:
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"{reason}; CI=true requires it (.ci/run installs Chromium).")
-    pytest.skip(reason)
-
-
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    if not os.path.exists(CHROMIUM):
-        _unavailable(f"Chromium is not installed at {CHROMIUM}")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _unavailable("the playwright package is not installed")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+    with chromium() as launched:
+        yield launched
 
 
 @pytest.fixture(scope="module")
@@ -105,27 +83,14 @@ def worker(demo_folder: Path, queue: dict[str, Any]) -> Iterator[subprocess.Pope
 @pytest.fixture(scope="module")
 def base_url(demo_folder: Path, queue: dict[str, Any], worker: Any) -> Iterator[str]:
     """Serve a fresh demo app on a free port for the module's tests."""
-    from waitress import create_server, wasyncore
-
-    app = make_demo(demo_folder, SECRET_KEY="b" * 64, CELERY=queue)
-    server: Any = create_server(app, host="127.0.0.1", port=0, threads=4)
-    thread = threading.Thread(target=server.run, name="demo-server", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.effective_port}"
-    finally:
-        wasyncore.close_all(server._map)
-        server.task_dispatcher.shutdown()
-        thread.join(5)
+    with served(make_demo(demo_folder, SECRET_KEY="b" * 64, CELERY=queue)) as url:
+        yield url
 
 
 @pytest.fixture
 def page(browser: Any, base_url: str) -> Iterator[Any]:
-    context = browser.new_context(base_url=base_url)
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    yield page
-    context.close()
+    with new_page(browser, base_url) as opened:
+        yield opened
 
 
 def flashes(page: Any) -> list[str]:
@@ -261,9 +226,7 @@ PAGES = [
 
 
 def test_every_page_fits_a_phone(browser: Any, base_url: str, tmp_path: Path) -> None:
-    context = browser.new_context(base_url=base_url, viewport=PHONE, device_scale_factor=1)
-    try:
-        phone = context.new_page()
+    with new_page(browser, base_url, viewport=PHONE, device_scale_factor=1) as phone:
         register(phone, "katherine")
         for path in PAGES:
             phone.goto(path)
@@ -275,5 +238,3 @@ def test_every_page_fits_a_phone(browser: Any, base_url: str, tmp_path: Path) ->
             assert Path(f"{shot}.png").read_bytes().startswith(PNG_SIGNATURE)
         icon = phone.goto("/favicon.ico")
         assert icon is not None and icon.status == 200
-    finally:
-        context.close()

@@ -1,12 +1,11 @@
 """The security headers in headless Chromium: a CSP nonce lets one inline script run, not another.
 
-Same set-up as tests/test_browser.py (Debian's Chromium through playwright; skipped with the
-reason when missing, except under ``CI=true``).
+Chromium and the server come from tests/browser.py (skipped with the reason when missing,
+except under ``CI=true``).
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -14,11 +13,10 @@ import pytest
 
 from hipflask import App, render_template_string
 from hipflask.secure_headers import csp
-from tests.test_browser import browser
+
+from .browser import chromium, new_page, served
 
 pytestmark = pytest.mark.browser
-
-__all__ = ["browser"]  # NOTE: the fixture, imported to be shared
 
 PAGE = """<!doctype html><title>csp</title>
 <script nonce="{{ csp_nonce() }}">window.withNonce = "ran";</script>
@@ -48,27 +46,21 @@ def make_app() -> App:
 
 
 @pytest.fixture(scope="module")
-def base_url() -> Iterator[str]:
-    from waitress import create_server, wasyncore
+def browser() -> Iterator[Any]:
+    with chromium() as launched:
+        yield launched
 
-    server: Any = create_server(make_app(), host="127.0.0.1", port=0, threads=2)
-    thread = threading.Thread(target=server.run, name="csp-server", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.effective_port}"
-    finally:
-        wasyncore.close_all(server._map)
-        server.task_dispatcher.shutdown()
-        thread.join(5)
+
+@pytest.fixture(scope="module")
+def base_url() -> Iterator[str]:
+    with served(make_app(), threads=2) as url:
+        yield url
 
 
 @pytest.fixture
 def page(browser: Any, base_url: str) -> Iterator[Any]:
-    context = browser.new_context(base_url=base_url)
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    yield page
-    context.close()
+    with new_page(browser, base_url) as opened:
+        yield opened
 
 
 def test_the_nonced_inline_script_runs_and_the_other_is_blocked(page: Any) -> None:

@@ -25,7 +25,6 @@ from ..ctx import current_app, has_app_context
 from ..porting import port_command
 from .discovery import (
     NoAppException,
-    find_best_app,
     get_debug_flag,
     get_load_dotenv,
     load_dotenv,
@@ -36,17 +35,13 @@ from .discovery import (
 __all__ = [
     "AppGroup",
     "HipflaskGroup",
-    "NoAppException",
     "ScriptInfo",
     "cli",
-    "find_best_app",
-    "get_debug_flag",
-    "get_load_dotenv",
     "get_version",
-    "load_dotenv",
-    "locate_app",
     "main",
-    "prepare_import",
+    "routes_command",
+    "run_command",
+    "shell_command",
     "with_appcontext",
 ]
 

@@ -150,8 +150,8 @@ def run_app(
             )
         return
     if load_dotenv:
-        from ..cli.commands import get_debug_flag, get_load_dotenv
-        from ..cli.commands import load_dotenv as read_dotenv
+        from ..cli.discovery import get_debug_flag, get_load_dotenv
+        from ..cli.discovery import load_dotenv as read_dotenv
 
         if get_load_dotenv():
             read_dotenv()
