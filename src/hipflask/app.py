@@ -672,7 +672,10 @@ class App(Scaffold):
         handler = self._find_error_handler(exc, ctx.request._scopes)
         if handler is None:
             if exc.code >= 500 or exc.code in (400, 413):
-                self.logger.info("%s %s -> %s", ctx.request.method, _safe_path(ctx.request), exc)
+                from .logs.fields import printable, safe_path
+
+                path = printable(safe_path(ctx.request))
+                self.logger.info("%s %s -> %s", ctx.request.method, path, exc)
             return exc
         return handler(exc)
 
@@ -752,13 +755,6 @@ def _scopes_of(endpoint: str) -> tuple[str | None, ...]:
     """Return the hook scopes of an endpoint: its blueprints innermost first, then the app."""
     parts = endpoint.split(".")[:-1]
     return (*(".".join(parts[:i]) for i in range(len(parts), 0, -1)), None)
-
-
-def _safe_path(request: Request) -> str:
-    try:
-        return request.path
-    except HTTPException:
-        return repr(request.environ.get("PATH_INFO"))
 
 
 def _unwrap_async(view: Callable[..., Any]) -> Callable[..., Any]:
