@@ -65,11 +65,20 @@ def worker(demo_folder: Path, queue: dict[str, Any]) -> Iterator[subprocess.Pope
         str(Path(sys.executable).with_name("hipflask")),
         "--app", str(DEMO_ROOT / "hipflask_demo"), "worker", "--concurrency", "1",
     ]  # fmt: skip
-    process = subprocess.Popen(
-        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )  # fmt: skip
+    log = demo_folder / "worker.log"
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            command, env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True
+        )
     try:
+        # NOTE: the worker creates the SQLite broker's tables; a first publish from the web
+        # process racing that creation failed once in kombu's transport (AttributeError on a
+        # closed channel), so the server starts once the worker says it is ready.
+        deadline = time.monotonic() + 60
+        while b"ready." not in log.read_bytes():
+            assert process.poll() is None, log.read_text(errors="replace")
+            assert time.monotonic() < deadline, "the worker did not start within 60 s"
+            time.sleep(0.2)
         yield process
     finally:
         os.killpg(process.pid, signal.SIGTERM)
