@@ -357,7 +357,8 @@ def test_sigterm_lets_the_running_task_finish(broker: Broker, tmp_path: Path) ->
 
 
 def test_prefetched_tasks_survive_a_graceful_restart(broker: Broker, tmp_path: Path) -> None:
-    """Two tasks running, four more taken in advance: after SIGTERM each runs exactly once."""
+    """Two tasks running, four more taken in advance: after SIGTERM none is lost (and on
+    SQLite and RabbitMQ none runs twice)."""
     with served(tmp_path, broker.celery) as (site, port):
         with site.worker("old") as old:
             assert get_json(port, "/enqueue-waits/6")["sent"] == 6
@@ -370,7 +371,12 @@ def test_prefetched_tasks_survive_a_graceful_restart(broker: Broker, tmp_path: P
             site.wait_for(lambda: len(site.rows()) >= 6, "the six tasks", 60)
             time.sleep(1)  # a duplicate, if any, would land now
         keys = sorted(key for key, _ in site.rows())
-    assert keys == [f"wait-{number}" for number in range(6)]
+    assert set(keys) == {f"wait-{number}" for number in range(6)}  # none lost
+    if broker.kind != "redis":
+        assert len(keys) == 6  # and none run twice
+    # NOTE: Redis restores unacknowledged messages of a stopped worker by its own sweep, which
+    # can hand one out again after the old worker acked it late: at-least-once, as documented
+    # (docs/tasks.md); seen once in a fresh-clone CI run.
 
 
 def test_a_thousand_tasks_through_two_workers(
