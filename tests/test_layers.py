@@ -27,8 +27,10 @@ LAYERS: dict[str, int] = {
     "etags": 0,
     "exceptions": 0,
     "filestorage": 0,
+    "headers": 0,
     "hosts": 0,
     "http": 0,
+    "multidict": 0,
     # 1: request, response and what they are made of; contexts; JSON.
     "ctx": 1,
     "files": 1,

@@ -8,10 +8,9 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from io import BytesIO
-from typing import IO, TYPE_CHECKING
+from typing import IO
 
-if TYPE_CHECKING:
-    from .datastructures import Headers
+from .headers import Headers
 
 __all__ = ["FileStorage"]
 
@@ -39,9 +38,6 @@ class FileStorage:
         self.filename = filename
         self.name = name
         if headers is None:
-            # NOTE: imported on use: datastructures imports this module to re-export FileStorage.
-            from .datastructures import Headers
-
             headers = Headers()
         self.headers = headers
         if content_type is None:

@@ -18,10 +18,11 @@ from tempfile import SpooledTemporaryFile
 from typing import BinaryIO
 from urllib.parse import unquote_to_bytes
 
-from .datastructures import Headers, ImmutableMultiDict
 from .exceptions import BadRequest, RequestEntityTooLarge
 from .filestorage import FileStorage
+from .headers import Headers
 from .http import parse_options_header
+from .multidict import ImmutableMultiDict
 from .urlencoded import parse_urlencoded_bytes
 
 __all__ = ["FormLimits", "parse_form_data"]

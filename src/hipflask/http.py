@@ -16,9 +16,10 @@ from typing import Any, TypeVar, overload
 from urllib.parse import quote, quote_plus, unquote
 
 from .accept import Accept, MIMEAccept
-from .datastructures import MultiDict, check_header_name, check_header_value
 from .etags import ETags
 from .exceptions import BadRequest, RequestedRangeNotSatisfiable
+from .headers import check_header_name, check_header_value
+from .multidict import MultiDict
 
 __all__ = [
     "check_header_name",

@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any, BinaryIO, Generic, TypeVar, overload
 from urllib.parse import parse_qsl, quote
 
 from .accept import MIMEAccept
-from .datastructures import CombinedMultiDict, EnvironHeaders, ImmutableMultiDict
 from .exceptions import (
     BadHost,
     BadRequest,
@@ -24,6 +23,7 @@ from .exceptions import (
     RequestEntityTooLarge,
     SecurityError,
 )
+from .headers import EnvironHeaders
 from .hosts import check_trusted_host, is_valid_host
 from .http import (
     parse_accept_header,
@@ -31,6 +31,7 @@ from .http import (
     parse_cookie_lists,
     parse_options_header,
 )
+from .multidict import CombinedMultiDict, ImmutableMultiDict
 
 if TYPE_CHECKING:
     from .app import App

@@ -13,8 +13,8 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from .ctx import app_ctx_var, request_ctx_var
-from .datastructures import Headers, check_header_value
 from .exceptions import HTTPException, redirect_body, redirect_location
+from .headers import Headers, check_header_value
 from .http import dump_cookie, parse_options_header
 
 if TYPE_CHECKING:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterable, Awaitable, Callable, Iterable, Iterator, Mapping
 from typing import Any, TypeAlias
 
-from .datastructures import Headers
+from .headers import Headers
 from .response import Response
 
 ResponseValue: TypeAlias = (

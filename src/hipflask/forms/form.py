@@ -23,7 +23,7 @@ from wtforms.widgets import HiddenInput
 
 from ..csrf import check_token, config_value, generate_csrf, was_checked
 from ..ctx import app_ctx_var, request_ctx_var, session
-from ..datastructures import CombinedMultiDict, ImmutableMultiDict
+from ..multidict import CombinedMultiDict, ImmutableMultiDict
 from .i18n import request_translations
 
 __all__ = ["SUBMIT_METHODS", "FlaskForm", "Form"]

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from ..ctx import g
-from ..datastructures import check_header_value
+from ..headers import check_header_value
 
 __all__ = [
     "DEFAULT_NONCE_IN",

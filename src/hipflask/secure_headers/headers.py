@@ -20,7 +20,7 @@ from datetime import timedelta
 from typing import Any
 
 from ..config import DEFAULT_CONFIG
-from ..datastructures import check_header_value
+from ..headers import check_header_value
 
 __all__ = ["frame_ancestors", "security_headers", "setting", "strict_transport_security"]
 

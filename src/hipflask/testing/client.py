@@ -17,7 +17,7 @@ from urllib.parse import urljoin, urlsplit
 
 import click.testing
 
-from ..datastructures import Headers
+from ..headers import Headers
 from ..http import dump_cookie
 from ..response import Response
 from .cookiejar import Cookie as Cookie

@@ -17,8 +17,8 @@ from io import BytesIO
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote_to_bytes, urlencode, urlsplit
 
-from ..datastructures import Headers
 from ..filestorage import FileStorage
+from ..headers import Headers
 from .cookiejar import Cookie as Cookie
 
 if TYPE_CHECKING:
