@@ -1,14 +1,303 @@
-"""Cookies end to end through the test client: set, read, delete, prefixes, refusals (#17, #18)."""
+"""Cookies: the grammar (``parse_cookie``, ``dump_cookie``), then end to end through the test
+client: set, read, delete, prefixes, refusals (#17, #18)."""
 
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime, timedelta
+import re
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from hipflask import App, Response, request, session
+from hipflask import cookies as cookie_grammar
+from hipflask.cookies import dump_cookie, parse_cookie
+from hipflask.dates import parse_date
+
+PLUS_TWO = timezone(timedelta(hours=2))
+
+
+# --- parse_cookie -------------------------------------------------------------------------------
+
+
+def test_parse_cookie_basic() -> None:
+    assert parse_cookie("a=1; b=two; c=") == {"a": "1", "b": "two", "c": ""}
+    assert parse_cookie(None) == {}
+    assert parse_cookie("") == {}
+    assert parse_cookie("  a = 1 ;b=2") == {"a": "1", "b": "2"}
+    assert parse_cookie("token=abc=def==") == {"token": "abc=def=="}
+
+
+def test_parse_cookie_nameless_piece_cannot_shadow_a_host_cookie() -> None:
+    """SECURITY.md #17."""
+    assert parse_cookie("=__Host-s=evil; __Host-s=good") == {"__Host-s": "good"}
+    assert parse_cookie("=evil; =x=y") == {}
+
+
+def test_parse_cookie_first_duplicate_wins() -> None:
+    """SECURITY.md #17."""
+    assert parse_cookie("s=a; s=b") == {"s": "a"}
+    assert parse_cookie('s="a"; s=b') == {"s": "a"}
+
+
+def test_parse_cookie_skips_junk() -> None:
+    assert parse_cookie(";;; a=1;; ; noequals; b=2 ;") == {"a": "1", "b": "2"}
+
+
+def test_parse_cookie_unquotes() -> None:
+    assert parse_cookie('a="hello world"') == {"a": "hello world"}
+    assert parse_cookie(r'a="say \"hi\" \\ bye"') == {"a": 'say "hi" \\ bye'}
+    assert parse_cookie(r'a="x\054y\073z"') == {"a": "x,y;z"}
+    assert parse_cookie(r'a="caf\303\251"') == {"a": "café"}
+    assert parse_cookie('a=""') == {"a": ""}
+    assert parse_cookie('a="') == {"a": '"'}
+    assert parse_cookie('a="unterminated; b=2') == {"a": '"unterminated', "b": "2"}
+
+
+def test_parse_cookie_non_ascii() -> None:
+    assert parse_cookie("a=café") == {"a": "café"}
+    assert parse_cookie("a=日本") == {"a": "日本"}
+    wsgi = "a=café".encode().decode("latin-1")
+    assert parse_cookie(wsgi) == {"a": "café"}
+    assert parse_cookie("a=\xff\xfe") == {"a": "\xff\xfe"}
+
+
+def test_parse_cookie_is_bounded() -> None:
+    header = "; ".join(f"c{i}={i}" for i in range(1000))
+    cookies = parse_cookie(header)
+    assert len(cookies) == cookie_grammar.MAX_COOKIES
+    assert cookies["c0"] == "0"
+
+
+def test_parse_cookie_survives_8kb_of_garbage() -> None:
+    """SECURITY.md #17."""
+    for garbage in ("=" * 8192, ";" * 8192, '"' * 8192, "\\" * 8192, 'a="\\' * 2048):
+        assert isinstance(parse_cookie(garbage), dict)
+
+
+def test_parse_cookie_handles_each_escape_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Hostile escapes are decoded in one pass; an unclosed quote is kept as it is."""
+    decoded: list[str] = []
+    decode = cookie_grammar._unescape_cookie_char
+
+    def counting(match: re.Match[str]) -> str:
+        decoded.append(match.group(1))
+        return decode(match)
+
+    monkeypatch.setattr(cookie_grammar, "_unescape_cookie_char", counting)
+    unclosed = 'a="' + "\\0" * 50_000
+    assert parse_cookie(unclosed) == {"a": unclosed[2:]}
+    assert decoded == []
+    assert parse_cookie('a="' + "\\0" * 50_000 + '"') == {"a": "0" * 50_000}
+    assert len(decoded) == 50_000
+    assert parse_cookie('a="' + "\\060" * 1000 + "\\" + '"') == {"a": "0" * 1000 + "\\"}
+
+
+@given(st.text(max_size=300))
+def test_fuzz_parse_cookie(header: str) -> None:
+    cookies = parse_cookie(header)
+    assert isinstance(cookies, dict)
+    assert all(isinstance(k, str) and k and isinstance(v, str) for k, v in cookies.items())
+
+
+# --- dump_cookie --------------------------------------------------------------------------------
+
+
+def test_dump_cookie_defaults() -> None:
+    assert dump_cookie("a", "1") == "a=1; Path=/"
+    assert dump_cookie("a") == "a=; Path=/"
+    assert dump_cookie("a", "1", path=None) == "a=1"
+
+
+def test_dump_cookie_attribute_order() -> None:
+    header = dump_cookie(
+        "sid",
+        "v",
+        max_age=60,
+        expires=datetime(2030, 1, 2, 3, 4, 5),
+        path="/app",
+        domain=".example.com",
+        secure=True,
+        httponly=True,
+        samesite="lax",
+        partitioned=True,
+    )
+    assert header == (
+        "sid=v; Domain=example.com; Expires=Wed, 02 Jan 2030 03:04:05 GMT; Max-Age=60; "
+        "Secure; HttpOnly; Path=/app; SameSite=Lax; Partitioned"
+    )
+
+
+def test_max_age_sets_expires() -> None:
+    header = dump_cookie("a", "1", max_age=timedelta(hours=1))
+    assert "Max-Age=3600" in header
+    expires = header.split("Expires=")[1].split(";")[0]
+    parsed = parse_date(expires)
+    assert parsed is not None
+    assert abs((parsed - datetime.now(UTC)).total_seconds() - 3600) < 5
+
+
+def test_delete_style_cookie() -> None:
+    header = dump_cookie("a", expires=0, max_age=0)
+    assert header == "a=; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0; Path=/"
+
+
+@pytest.mark.parametrize(
+    ("expires", "rendered"),
+    [
+        (datetime(2030, 1, 2, 3, 4, 5, tzinfo=UTC), "Wed, 02 Jan 2030 03:04:05 GMT"),
+        (datetime(2030, 1, 2, 5, 4, 5, tzinfo=PLUS_TWO), "Wed, 02 Jan 2030 03:04:05 GMT"),
+        (1893553445, "Wed, 02 Jan 2030 03:04:05 GMT"),
+        (1893553445.9, "Wed, 02 Jan 2030 03:04:05 GMT"),
+        ("Wed, 02 Jan 2030 03:04:05 GMT", "Wed, 02 Jan 2030 03:04:05 GMT"),
+        ("Wednesday, 02-Jan-30 03:04:05 GMT", "Wed, 02 Jan 2030 03:04:05 GMT"),
+    ],
+)  # fmt: skip
+def test_expires_forms(expires: object, rendered: str) -> None:
+    assert f"Expires={rendered};" in dump_cookie("a", expires=expires)  # type: ignore[arg-type]
+
+
+def test_expires_string_must_be_a_date() -> None:
+    with pytest.raises(ValueError, match="expires"):
+        dump_cookie("a", expires="tomorrow; Domain=evil.example")
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "has space",
+        "semi;colon",
+        "com,ma",
+        'quo"te',
+        "back\\slash",
+        "café",
+        "tab\there",
+        "\x7f",
+        "日本",
+    ],
+)
+def test_values_outside_cookie_octets_are_quoted_and_round_trip(value: str) -> None:
+    """SECURITY.md #18: quoted, never a new attribute."""
+    header = dump_cookie("a", value)
+    rendered = header.split("; Path=/")[0]
+    assert rendered.startswith('a="')
+    assert rendered.isascii()
+    assert ";" not in rendered and "," not in rendered and " " not in rendered
+    assert parse_cookie(rendered) == {"a": value}
+
+
+def test_cookie_octets_are_not_quoted() -> None:
+    value = "abc-._~!#$%&'()*+/:<=>?@[]^`{|}"
+    assert dump_cookie("a", value, path=None) == f"a={value}"
+
+
+@given(st.text(max_size=100).filter(lambda v: not any(c in v for c in "\r\n\0")))
+def test_fuzz_cookie_round_trip(value: str) -> None:
+    header = dump_cookie("k", value, path=None, max_size=0)
+    assert header.isascii()
+    assert parse_cookie(header) == {"k": value}
+
+
+@pytest.mark.parametrize(
+    "key",
+    ["", "a b", "a;b", "a,b", "a=b", "a\rb", "a\nb", "a\x00", 'a"b', "a\\b", "é", "a\tb", "(a)"],
+)
+def test_illegal_cookie_names_raise(key: str) -> None:
+    """SECURITY.md #18."""
+    with pytest.raises(ValueError, match="cookie name"):
+        dump_cookie(key, "v")
+
+
+@pytest.mark.parametrize("value", ["a\r\nSet-Cookie: x=y", "a\nb", "a\rb", "a\x00b"])
+def test_line_breaks_in_values_raise(value: str) -> None:
+    """SECURITY.md #18 and #24."""
+    with pytest.raises(ValueError, match="CR, LF or NUL"):
+        dump_cookie("a", value)
+
+
+@pytest.mark.parametrize("field", ["path", "domain"])
+@pytest.mark.parametrize("bad", ["/a;b", "/a\rb", "/a\nb", "/a\x00b"])
+def test_attribute_injection_raises(field: str, bad: str) -> None:
+    with pytest.raises(ValueError, match=field):
+        dump_cookie("a", "v", **{field: bad})  # type: ignore[arg-type]
+
+
+def test_path_is_percent_encoded_and_domain_normalised() -> None:
+    assert "Path=/my%20dir/%C3%A9" in dump_cookie("a", path="/my dir/é")
+    assert "Domain=example.com;" in dump_cookie("a", domain="example.com:8080")
+    assert "Domain=xn--bcher-kva.example;" in dump_cookie("a", domain="bücher.example")
+    with pytest.raises(ValueError):
+        dump_cookie("a", domain="a b.example")
+
+
+@pytest.mark.parametrize(
+    ("given", "written"), [("strict", "Strict"), ("LAX", "Lax"), ("none", "None")]
+)
+def test_samesite_is_normalised(given: str, written: str) -> None:
+    assert dump_cookie("a", samesite=given).endswith(f"SameSite={written}")
+
+
+def test_samesite_none_without_secure_is_allowed() -> None:
+    assert dump_cookie("a", samesite="None") == "a=; Path=/; SameSite=None"
+
+
+@pytest.mark.parametrize("samesite", ["", "Lax; Secure", "always", "strict\r\n"])
+def test_unknown_samesite_raises(samesite: str) -> None:
+    """SECURITY.md #18."""
+    with pytest.raises(ValueError, match="SameSite"):
+        dump_cookie("a", samesite=samesite)
+
+
+def test_partitioned_implies_secure() -> None:
+    assert dump_cookie("a", partitioned=True) == "a=; Secure; Path=/; Partitioned"
+
+
+def test_host_prefix_rules() -> None:
+    assert dump_cookie("__Host-s", "v", secure=True) == "__Host-s=v; Secure; Path=/"
+    with pytest.raises(ValueError, match="__Host-s"):
+        dump_cookie("__Host-s", "v")
+    with pytest.raises(ValueError, match="path='/'"):
+        dump_cookie("__Host-s", "v", secure=True, path="/app")
+    with pytest.raises(ValueError, match="no domain"):
+        dump_cookie("__Host-s", "v", secure=True, domain="example.com")
+    with pytest.raises(ValueError):
+        dump_cookie("__Host-s", "v", secure=True, path=None)
+    with pytest.raises(ValueError):
+        dump_cookie("__host-s", "v")
+
+
+def test_secure_prefix_rules() -> None:
+    assert dump_cookie("__Secure-s", "v", secure=True, path="/x") == "__Secure-s=v; Secure; Path=/x"
+    with pytest.raises(ValueError, match="secure=True"):
+        dump_cookie("__Secure-s", "v")
+    with pytest.raises(ValueError):
+        dump_cookie("__SECURE-s", "v")
+
+
+def test_oversized_cookie_is_logged_but_returned(caplog: pytest.LogCaptureFixture) -> None:
+    with (
+        caplog.at_level(logging.WARNING, logger="hipflask.http"),
+        pytest.warns(UserWarning, match="'big' cookie"),
+    ):
+        header = dump_cookie("big", "x" * 5000)
+    assert header.startswith("big=xxx")
+    assert len(header) > 5000
+    assert any("big" in record.getMessage() for record in caplog.records)
+    caplog.clear()
+    with (
+        caplog.at_level(logging.WARNING, logger="hipflask.http"),
+        pytest.warns(UserWarning, match="'small' cookie"),
+    ):
+        dump_cookie("small", "x" * 100, max_size=50)
+        dump_cookie("off", "x" * 5000, max_size=0)
+    assert len(caplog.records) == 1
+    assert "'small'" in caplog.records[0].getMessage()
+
+
+# --- end to end ---------------------------------------------------------------------------------
 
 KEY = "a-secret-key-that-is-long-enough-123456"
 

@@ -22,13 +22,12 @@ from time import time
 from typing import IO, Any, TypeAlias
 
 from .ctx import app_ctx_var, request_ctx_var
+from .dates import http_date, parse_date
 from .exceptions import NotFound, RequestedRangeNotSatisfiable
 from .http import (
     content_disposition,
     content_range_header,
-    http_date,
     is_resource_modified,
-    parse_date,
     parse_range_header,
     quote_etag,
 )

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, Generic, TypeVar, overload
 from urllib.parse import parse_qsl, quote
 
 from .accept import MIMEAccept
+from .cookies import parse_cookie_lists
 from .exceptions import (
     BadHost,
     BadRequest,
@@ -28,7 +29,6 @@ from .hosts import check_trusted_host, is_valid_host
 from .http import (
     parse_accept_header,
     parse_content_length,
-    parse_cookie_lists,
     parse_options_header,
 )
 from .multidict import CombinedMultiDict, ImmutableMultiDict

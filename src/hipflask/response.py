@@ -12,10 +12,11 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from .cookies import dump_cookie
 from .ctx import app_ctx_var, request_ctx_var
 from .exceptions import HTTPException, redirect_body, redirect_location
 from .headers import Headers, check_header_value
-from .http import dump_cookie, parse_options_header
+from .http import parse_options_header
 
 if TYPE_CHECKING:
     from http import HTTPStatus

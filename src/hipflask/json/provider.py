@@ -14,7 +14,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from ..ctx import app_ctx_var
-from ..http import http_date
+from ..dates import http_date
 
 if TYPE_CHECKING:
     from ..app import App

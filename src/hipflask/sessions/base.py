@@ -18,8 +18,8 @@ from datetime import UTC, datetime, timedelta
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any, NoReturn
 
+from ..cookies import dump_cookie, parse_cookie
 from ..ctx import request_ctx_var
-from ..http import dump_cookie, parse_cookie
 from ..json.tag import TaggedJSONSerializer
 from .signer import SessionSigner
 

@@ -17,8 +17,8 @@ from urllib.parse import urljoin, urlsplit
 
 import click.testing
 
+from ..cookies import dump_cookie
 from ..headers import Headers
-from ..http import dump_cookie
 from ..response import Response
 from .cookiejar import Cookie as Cookie
 from .cookiejar import _CookieJar

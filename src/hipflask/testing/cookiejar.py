@@ -11,7 +11,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from ..http import parse_cookie, parse_date
+from ..cookies import parse_cookie
+from ..dates import parse_date
 
 # NOTE: browsers treat these hosts as secure contexts, so Secure cookies work over plain HTTP.
 _TRUSTWORTHY_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
