@@ -38,6 +38,7 @@ LAYERS: dict[str, int] = {
     "files": 1,
     "formparser": 1,
     "json": 1,
+    "paths": 1,
     "request": 1,
     "response": 1,
     "urlencoded": 1,
