@@ -497,15 +497,6 @@ def test_shell_has_app_g_and_shell_context(isolated: Path) -> None:
     assert "App: shell_app" in result.output
 
 
-def test_make_shell_context() -> None:
-    app = App("ctx_app")
-    app.shell_context_processor(lambda: {"db": "database"})
-    namespace = app.make_shell_context()
-    assert namespace["app"] is app
-    assert namespace["db"] == "database"
-    assert "g" in namespace
-
-
 # -- run (refusals only; serving is in test_serving*.py) ---------------------------------------
 
 
