@@ -30,13 +30,17 @@ LAYERS: dict[str, int] = {
     "hosts": 0,
     "http": 0,
     # 1: request, response and what they are made of; contexts; JSON.
+    "body": 1,
     "ctx": 1,
     "files": 1,
     "formparser": 1,
     "json": 1,
+    "lazy": 1,
     "request": 1,
     "response": 1,
     "urlencoded": 1,
+    "useragent": 1,
+    "wsgi": 1,
     # 2: the app.
     "app": 2,
     "blueprints": 2,
