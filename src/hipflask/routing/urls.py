@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import quote
 
 from ..ctx import app_ctx_var, request_ctx_var
-from .map import BuildError
+from .building import BuildError
 
 if TYPE_CHECKING:
     from ..app import App
