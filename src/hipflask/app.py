@@ -39,7 +39,7 @@ if TYPE_CHECKING:
     import logging
 
     from .blueprints import Blueprint
-    from .cli.commands import AppGroup
+    from .cli.appgroup import AppGroup
     from .sessions.base import SessionInterface
 
 
