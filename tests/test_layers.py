@@ -38,6 +38,7 @@ LAYERS: dict[str, int] = {
     "lazy": 1,
     "request": 1,
     "response": 1,
+    "status": 1,
     "urlencoded": 1,
     "useragent": 1,
     "wsgi": 1,
