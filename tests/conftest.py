@@ -9,6 +9,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import ModuleType
@@ -220,3 +221,21 @@ def json_log(request: pytest.FixtureRequest) -> Iterator[JSONLog]:
         each.handlers.clear()
         each.setLevel(logging.NOTSET)
         each.propagate = True
+
+
+@pytest.fixture
+def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Run in an empty folder; undo the imports, sys.path and environment changes (CLI tests)."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "path", sys.path[:])
+    for name in ("HIPFLASK_APP", "HIPFLASK_DEBUG", "HIPFLASK_SKIP_DOTENV", "HIPFLASK_RUN_FROM_CLI"):
+        monkeypatch.delenv(name, raising=False)
+    modules = set(sys.modules)
+    environ = dict(os.environ)
+    yield tmp_path
+    for name in set(sys.modules) - modules:
+        # Forget only the modules the test wrote, so they can be written again.
+        if str(tmp_path) in str(getattr(sys.modules[name], "__file__", "") or ""):
+            del sys.modules[name]
+    os.environ.clear()
+    os.environ.update(environ)

@@ -34,23 +34,31 @@ LAYERS: dict[str, int] = {
     "http": 0,
     "multidict": 0,
     # 1: request, response and what they are made of; contexts; JSON.
+    "body": 1,
     "ctx": 1,
     "files": 1,
     "formparser": 1,
     "json": 1,
+    "lazy": 1,
     "paths": 1,
     "request": 1,
     "response": 1,
+    "status": 1,
     "urlencoded": 1,
+    "useragent": 1,
+    "wsgi": 1,
     # 2: the app.
     "app": 2,
     "blueprints": 2,
     "config": 2,
+    "errorhandling": 2,
     "logging": 2,
     "logs": 2,
+    "registration": 2,
     "routing": 2,
     "scaffold": 2,
     "secret_key": 2,
+    "services": 2,
     "signals": 2,
     "views": 2,
     # 3: services built on the app.
@@ -93,8 +101,9 @@ LAYERS: dict[str, int] = {
 }
 
 #: The only imports allowed to go up: the app and blueprints reach the services and batteries
-#: they hand out (``app.test_client()``, ``app.cli``, config switches, ...) through the wiring.
-SEAMS = {("app", "wiring"), ("blueprints", "wiring")}
+#: they hand out (``app.test_client()``, ``app.cli``, config switches, ...) through the wiring;
+#: ``services`` holds the app's methods that do (bound in ``App``'s class body).
+SEAMS = {("app", "wiring"), ("blueprints", "wiring"), ("services", "wiring")}
 
 LAYER_NAMES = ["grammar", "wrappers", "app", "services", "batteries", "names"]
 

@@ -5,7 +5,10 @@ One request, end to end (see ``docs/lifecycle.md``)::
     wsgi_app -> push contexts -> match the URL -> url_value_preprocessors -> before_request
              -> view -> make_response -> after_request -> save session -> pop contexts
 
-Each step is a small method so subclasses can override it.
+Each step is a small method so subclasses can override it. The cold concepts live in modules
+of their own, as functions bound in the class body: error handling (``errorhandling.py``),
+registration (``registration.py``), what the app hands out and ``finalize()`` (``services.py``),
+and the URL-building hooks (``routing/urls.py``).
 """
 
 from __future__ import annotations
@@ -15,19 +18,19 @@ import os
 import sys
 from collections.abc import Callable, Iterable
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any
 
-from . import wiring
+from . import errorhandling, registration, services, wiring
 from .config import DEFAULT_CONFIG, Config, ConfigAttribute
 from .ctx import AppContext, RequestContext, _AppCtxGlobals, request_ctx_var
 from .exceptions import (
     HTTPException,
-    InternalServerError,
     RequestRedirect,
 )
 from .json.provider import JSONProvider
 from .request import Request
 from .response import Response, coerce_view_result
+from .routing import urls
 from .routing.map import Map, Rule
 from .routing.urls import build_url
 from .scaffold import Scaffold, ensure_sync, find_instance_path
@@ -36,10 +39,9 @@ if TYPE_CHECKING:
     import logging
 
     from .blueprints import Blueprint
-    from .cli.commands import AppGroup
+    from .cli.appgroup import AppGroup
     from .sessions.base import SessionInterface
 
-F = TypeVar("F", bound=Callable[..., Any])
 
 _TRUE = frozenset({"1", "true", "yes", "on"})
 
@@ -216,27 +218,9 @@ class App(Scaffold):
             self.finalize()
         return RequestContext(self, environ)
 
-    def test_request_context(self, *args: Any, **kwargs: Any) -> RequestContext:
-        """Return a request context for a made-up request (arguments as for the test client)."""
-        builder = wiring.environ_builder_class()(self, *args, **kwargs)
-        try:
-            return self.request_context(builder.get_environ())
-        finally:
-            builder.close()
-
-    def test_client(self, use_cookies: bool = True, **kwargs: Any) -> Any:
-        """Return a test client that calls the app without a server."""
-        cls = self.test_client_class
-        if cls is None:
-            cls = wiring.test_client_class()
-        return cls(self, use_cookies=use_cookies, **kwargs)
-
-    def test_cli_runner(self, **kwargs: Any) -> Any:
-        """Return a click runner that invokes the app's CLI commands."""
-        cls = self.test_cli_runner_class
-        if cls is None:
-            cls = wiring.cli_runner_class()
-        return cls(self, **kwargs)
+    test_request_context = services.test_request_context
+    test_client = services.test_client
+    test_cli_runner = services.test_cli_runner
 
     def do_teardown_request(self, exc: BaseException | None = None) -> None:
         """Run every teardown_request callback, even when an earlier one raises."""
@@ -276,123 +260,22 @@ class App(Scaffold):
         if first_error is not None and self._propagates_exceptions():
             raise first_error
 
-    def _propagates_exceptions(self) -> bool:
-        """Tell whether errors are re-raised: ``PROPAGATE_EXCEPTIONS``, or ``TESTING`` when None."""
-        propagate = self.config["PROPAGATE_EXCEPTIONS"]
-        return bool(self.testing if propagate is None else propagate)
+    _propagates_exceptions = errorhandling._propagates_exceptions
 
     # -- registration ----------------------------------------------------------------------
 
-    def add_url_rule(
-        self,
-        rule: str,
-        endpoint: str | None = None,
-        view_func: Callable[..., Any] | None = None,
-        provide_automatic_options: bool | None = None,
-        **options: Any,
-    ) -> None:
-        """Register ``view_func`` under ``endpoint`` for the URL ``rule``."""
-        if endpoint is None:
-            if view_func is None:
-                raise TypeError("add_url_rule() needs an endpoint or a view function.")
-            endpoint = view_func.__name__
-        methods = options.pop("methods", None)
-        if methods is None:
-            methods = getattr(view_func, "methods", None) or ("GET",)
-        if isinstance(methods, str):
-            raise TypeError("Allowed methods must be a list of strings, for example: ['GET'].")
-        methods = {m.upper() for m in methods}
-        methods |= set(getattr(view_func, "required_methods", ()))
-        if provide_automatic_options is None:
-            provide_automatic_options = getattr(view_func, "provide_automatic_options", None)
-        if provide_automatic_options is None:
-            provide_automatic_options = "OPTIONS" not in methods
-        if provide_automatic_options:
-            methods.add("OPTIONS")
-        url_rule = self.url_rule_class(rule, endpoint=endpoint, methods=methods, **options)
-        url_rule.provide_automatic_options = provide_automatic_options
-        url_rule.scopes = _scopes_of(endpoint)
-        if view_func is not None:
-            existing = self.view_functions.get(endpoint)
-            if existing is not None and view_func not in (existing, _unwrap_async(existing)):
-                raise AssertionError(
-                    f"View function mapping is overwriting an existing endpoint function: "
-                    f"{endpoint!r}. Give the view a different endpoint name."
-                )
-            self.view_functions[endpoint] = ensure_sync(view_func)
-        self.url_map.add(url_rule)
-
-    def register_blueprint(self, blueprint: Blueprint, **options: Any) -> None:
-        """Register a blueprint's routes, hooks and handlers on the app."""
-        blueprint.register(self, options)
-
-    def iter_blueprints(self) -> Iterable[Blueprint]:
-        """Iterate over the registered blueprints in registration order."""
-        return self.blueprints.values()
-
-    def teardown_appcontext(self, func: F) -> F:
-        """Run ``func(exc)`` when the app context is popped."""
-        self.teardown_appcontext_funcs.append(ensure_sync(func))
-        return func
-
-    def shell_context_processor(self, func: F) -> F:
-        """Add the dict ``func()`` returns to the ``hipflask shell`` namespace."""
-        self.shell_context_processors.append(func)
-        return func
-
-    def make_shell_context(self) -> dict[str, Any]:
-        """Return the namespace of ``hipflask shell``."""
-        from .ctx import g
-
-        namespace: dict[str, Any] = {"app": self, "g": g}
-        for processor in self.shell_context_processors:
-            namespace.update(processor())
-        return namespace
-
-    def template_filter(self, name: str | None = None) -> Callable[[F], F]:
-        """Register the decorated function as a Jinja2 filter."""
-
-        def decorator(func: F) -> F:
-            self.add_template_filter(func, name=name)
-            return func
-
-        return decorator
-
-    def add_template_filter(self, func: Callable[..., Any], name: str | None = None) -> None:
-        """Register a Jinja2 filter."""
-        self.jinja_filters[name or func.__name__] = func
-        if self._jinja_env is not None:
-            self._jinja_env.filters[name or func.__name__] = func
-
-    def template_global(self, name: str | None = None) -> Callable[[F], F]:
-        """Register the decorated function as a Jinja2 global."""
-
-        def decorator(func: F) -> F:
-            self.add_template_global(func, name=name)
-            return func
-
-        return decorator
-
-    def add_template_global(self, func: Callable[..., Any], name: str | None = None) -> None:
-        """Register a Jinja2 global."""
-        self.jinja_globals[name or func.__name__] = func
-        if self._jinja_env is not None:
-            self._jinja_env.globals[name or func.__name__] = func
-
-    def template_test(self, name: str | None = None) -> Callable[[F], F]:
-        """Register the decorated function as a Jinja2 test."""
-
-        def decorator(func: F) -> F:
-            self.add_template_test(func, name=name)
-            return func
-
-        return decorator
-
-    def add_template_test(self, func: Callable[..., Any], name: str | None = None) -> None:
-        """Register a Jinja2 test."""
-        self.jinja_tests[name or func.__name__] = func
-        if self._jinja_env is not None:
-            self._jinja_env.tests[name or func.__name__] = func
+    add_url_rule = registration.add_url_rule
+    register_blueprint = registration.register_blueprint
+    iter_blueprints = registration.iter_blueprints
+    teardown_appcontext = registration.teardown_appcontext
+    shell_context_processor = registration.shell_context_processor
+    make_shell_context = services.make_shell_context
+    template_filter = registration.template_filter
+    add_template_filter = registration.add_template_filter
+    template_global = registration.template_global
+    add_template_global = registration.add_template_global
+    template_test = registration.template_test
+    add_template_test = registration.add_template_test
 
     # -- signals ---------------------------------------------------------------------------
 
@@ -419,31 +302,8 @@ class App(Scaffold):
         """Build a URL for ``endpoint`` (see :func:`hipflask.url_for`)."""
         return build_url(self, endpoint, values, _anchor, _method, _scheme, _external)
 
-    def inject_url_defaults(self, endpoint: str, values: dict[str, Any]) -> None:
-        """Let the ``url_defaults`` functions of the app and the endpoint's blueprints fill in
-        values."""
-        names: tuple[str | None, ...] = (None,)
-        if "." in endpoint:
-            parts = endpoint.split(".")[:-1]
-            names = (None, *(".".join(parts[: i + 1]) for i in range(len(parts))))
-        for name in names:
-            if name in self.url_default_functions:
-                for func in self.url_default_functions[name]:
-                    func(endpoint, values)
-
-    def handle_url_build_error(
-        self, error: Exception, endpoint: str, values: dict[str, Any]
-    ) -> str:
-        """Give the ``url_build_error_handlers`` a chance, then re-raise ``error``."""
-        for handler in self.url_build_error_handlers:
-            try:
-                rv = handler(error, endpoint, values)
-            except Exception as exc:
-                error = exc
-                continue
-            if rv is not None:
-                return rv
-        raise error
+    inject_url_defaults = urls.inject_url_defaults
+    handle_url_build_error = urls.handle_url_build_error
 
     # -- the request pipeline ----------------------------------------------------------------
 
@@ -497,36 +357,7 @@ class App(Scaffold):
             rv = self.handle_user_exception(ctx, exc)
         return self.finalize_request(ctx, rv)
 
-    def finalize(self) -> None:
-        """Install the batteries the config switches ask for; run once, before the first request.
-
-        ``wsgi_app``, the test client and ``request_context()`` / ``test_request_context()`` call
-        it when it was not called yet, so configure the app before its first request, or call
-        it yourself to check the settings at start-up. The switches are ``CSRF_PROTECT``,
-        ``SECURITY_HEADERS`` (on by default), ``CONTENT_SECURITY_POLICY`` and ``HSTS_MAX_AGE``
-        (see :func:`hipflask.wiring.finalize`); a weak ``SECRET_KEY`` logs a warning, once.
-        Concurrent first requests wait for the one doing the work.
-
-        A bad setting raises ValueError naming it, before any context is pushed; the app logs
-        it once and raises the same error again on every later call, without installing
-        anything twice.
-        """
-        if self._finalized:
-            return
-        with self._setup_lock:
-            # NOTE: checked again under the lock: another thread may have finished meanwhile.
-            if self._finalize_error is not None:
-                raise self._finalize_error
-            if self._finalized:
-                return
-            try:
-                wiring.finalize(self)
-            except Exception as exc:
-                self._finalize_error = exc
-                self.logger.error("The app's settings are invalid: %s", exc)
-                raise
-            # Set last, so no thread runs the hooks while they are still being installed.
-            self._finalized = True
+    finalize = services.finalize
 
     def _match_request(self, request: Request) -> None:
         if self.config["TRUSTED_HOSTS"] is not None:
@@ -656,108 +487,13 @@ class App(Scaffold):
 
     # -- errors --------------------------------------------------------------------------------
 
-    def handle_user_exception(self, ctx: RequestContext, exc: Exception) -> Any:
-        """Find a handler for an exception raised by a hook or a view; re-raise when none."""
-        if isinstance(exc, HTTPException):
-            return self.handle_http_exception(ctx, exc)
-        handler = self._find_error_handler(exc, ctx.request._scopes)
-        if handler is None:
-            raise exc
-        return handler(exc)
-
-    def handle_http_exception(self, ctx: RequestContext, exc: HTTPException) -> Any:
-        """Run the registered handler for an HTTP error, or return the error as the response."""
-        if isinstance(exc, RequestRedirect):
-            return exc
-        handler = self._find_error_handler(exc, ctx.request._scopes)
-        if handler is None:
-            if exc.code >= 500 or exc.code in (400, 413):
-                from .logs.fields import printable, safe_path
-
-                path = printable(safe_path(ctx.request))
-                self.logger.info("%s %s -> %s", ctx.request.method, path, exc)
-            return exc
-        return handler(exc)
-
-    def _find_error_handler(
-        self, exc: BaseException, scopes: tuple[str | None, ...]
-    ) -> Callable[[Any], Any] | None:
-        if not self.error_handler_spec:
-            return None
-        exc_class = type(exc)
-        code = exc.code if isinstance(exc, HTTPException) else None
-        for c in (code, None) if code is not None else (None,):
-            for scope in scopes:
-                handler_map = self.error_handler_spec.get(scope, {}).get(c)
-                if not handler_map:
-                    continue
-                for cls in exc_class.__mro__:
-                    handler = handler_map.get(cls)
-                    if handler is not None:
-                        return handler
-        return None
-
-    def handle_exception(self, ctx: RequestContext, exc: Exception) -> Response:
-        """Answer an exception nothing handled: log it and return a 500 (or re-raise in tests)."""
-        if self._signals_active:
-            self._send_signal("got_request_exception", exception=exc)
-        if isinstance(exc, HTTPException):
-            return self.finalize_request(ctx, exc, from_error_handler=True)
-        if self._propagates_exceptions():
-            raise exc
-        self.log_exception(ctx, exc)
-        from .logs.request_ids import request_id
-
-        server_error: Any = InternalServerError(
-            original_exception=exc, request_id=request_id(ctx.request)
-        )
-        handler = self._find_error_handler(server_error, ctx.request._scopes)
-        if handler is not None:
-            server_error = handler(server_error)
-        elif self.debug:
-            server_error = self._debug_error_page(exc)
-        return self.finalize_request(ctx, server_error, from_error_handler=True)
-
-    def log_exception(self, ctx: RequestContext, exc: BaseException) -> None:
-        """Log an unhandled exception: traceback, request line, redacted headers, request id."""
-        from .logs.errors import log_exception
-
-        log_exception(self, ctx.request, exc)
-
-    def _debug_error_page(self, exc: BaseException) -> Response:
-        import traceback
-        from html import escape
-
-        trace = "".join(traceback.format_exception(exc))
-        body = (
-            "<!doctype html>\n<html lang=en>\n<title>500 Internal Server Error (debug)</title>\n"
-            f"<h1>{escape(type(exc).__name__)}: {escape(str(exc))}</h1>\n"
-            f"<pre>{escape(trace)}</pre>\n"
-            "<p>This page is shown because debug mode is on. Never enable it in production.\n"
-        )
-        return self.response_class(body, 500)
+    handle_user_exception = errorhandling.handle_user_exception
+    handle_http_exception = errorhandling.handle_http_exception
+    _find_error_handler = errorhandling._find_error_handler
+    handle_exception = errorhandling.handle_exception
+    log_exception = errorhandling.log_exception
+    _debug_error_page = errorhandling._debug_error_page
 
     # -- running -------------------------------------------------------------------------
 
-    def run(
-        self,
-        host: str | None = None,
-        port: int | None = None,
-        debug: bool | None = None,
-        load_dotenv: bool = True,
-        **options: Any,
-    ) -> None:
-        """Serve the app with the development server (``hipflask run`` does the same)."""
-        wiring.run(self, host=host, port=port, debug=debug, load_dotenv=load_dotenv, **options)
-
-
-def _scopes_of(endpoint: str) -> tuple[str | None, ...]:
-    """Return the hook scopes of an endpoint: its blueprints innermost first, then the app."""
-    parts = endpoint.split(".")[:-1]
-    return (*(".".join(parts[:i]) for i in range(len(parts), 0, -1)), None)
-
-
-def _unwrap_async(view: Callable[..., Any]) -> Callable[..., Any]:
-    if getattr(view, "__hipflask_async__", False):
-        return cast(Callable[..., Any], view.__wrapped__)  # type: ignore[attr-defined]
-    return view
+    run = services.run

@@ -17,7 +17,7 @@ from .scaffold import Scaffold, ensure_sync, setupmethod
 
 if TYPE_CHECKING:
     from .app import App
-    from .cli.commands import AppGroup
+    from .cli.appgroup import AppGroup
 
 F = TypeVar("F", bound=Callable[..., Any])
 DeferredSetupFunction = Callable[["BlueprintSetupState"], None]

@@ -9,18 +9,22 @@ from __future__ import annotations
 
 import io
 import json
-import re
-from collections.abc import Callable
-from functools import cache
-from typing import TYPE_CHECKING, Any, BinaryIO, Generic, TypeVar, overload
+from typing import TYPE_CHECKING, Any, BinaryIO
 from urllib.parse import parse_qsl, quote
 
 from .accept import MIMEAccept
+from .body import (
+    _EMPTY,
+    _CappedStream,
+    _form_limits,
+    _form_parser,
+    _LimitedStream,
+    json_depth_exceeds,
+)
 from .cookies import parse_cookie_lists
 from .exceptions import (
     BadHost,
     BadRequest,
-    ClientDisconnected,
     RequestEntityTooLarge,
     SecurityError,
 )
@@ -31,15 +35,16 @@ from .http import (
     parse_content_length,
     parse_options_header,
 )
+from .lazy import lazy
 from .multidict import CombinedMultiDict, ImmutableMultiDict
+from .useragent import UserAgent
+from .wsgi import _decode_wsgi_str, _decode_wsgi_str_lenient, _server_host
 
 if TYPE_CHECKING:
     from .app import App
     from .authorization import Authorization
-    from .formparser import FormLimits
     from .routing.map import Rule
 
-T = TypeVar("T")
 
 #: Defaults used when a Request is built without an app (config keys of the same name win).
 DEFAULT_LIMITS: dict[str, int | None] = {
@@ -51,139 +56,6 @@ DEFAULT_LIMITS: dict[str, int | None] = {
 
 #: The port a Host header may leave out, by scheme.
 _DEFAULT_PORTS = {"http": ":80", "ws": ":80", "https": ":443", "wss": ":443"}
-
-_JSON_BRACKETS = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{}]', re.DOTALL)
-
-
-class lazy(Generic[T]):
-    """Compute an attribute on first access and store it on the instance.
-
-    Unlike :func:`functools.cached_property` on Python 3.11 it takes no lock, so concurrent
-    requests never serialise on each other.
-    """
-
-    def __init__(self, func: Callable[[Any], T]) -> None:
-        self.func = func
-        self.name = func.__name__
-        self.__doc__ = func.__doc__
-
-    @overload
-    def __get__(self, instance: None, owner: type[Any]) -> lazy[T]: ...
-    @overload
-    def __get__(self, instance: object, owner: type[Any]) -> T: ...
-    def __get__(self, instance: object | None, owner: type[Any]) -> T | lazy[T]:
-        if instance is None:
-            return self
-        value = self.func(instance)
-        instance.__dict__[self.name] = value
-        return value
-
-
-class UserAgent(str):
-    """The ``User-Agent`` header as a string; ``.string`` mirrors Werkzeug's attribute."""
-
-    @property
-    def string(self) -> str:
-        """Return the raw header value."""
-        return str(self)
-
-
-class _LimitedStream:
-    """Read at most ``limit`` bytes from a WSGI input stream.
-
-    Raise :class:`~hipflask.exceptions.ClientDisconnected` (400) when the stream ends before
-    ``limit`` bytes.
-
-    # SECURITY: a client that sends fewer bytes than its Content-Length promised gets a 400,
-    # never a truncated form that the view would take for the whole one.
-    """
-
-    __slots__ = ("_remaining", "_stream")
-
-    def __init__(self, stream: BinaryIO, limit: int) -> None:
-        self._stream = stream
-        self._remaining = limit
-
-    def read(self, size: int = -1) -> bytes:
-        if self._remaining <= 0:
-            return b""
-        if 0 <= size < self._remaining:
-            return self._count(self._stream.read(size))
-        chunks = []
-        while self._remaining > 0:
-            chunks.append(self._count(self._stream.read(self._remaining)))
-        return b"".join(chunks)
-
-    def readline(self, size: int = -1) -> bytes:
-        if self._remaining <= 0:
-            return b""
-        if size < 0 or size > self._remaining:
-            size = self._remaining
-        return self._count(self._stream.readline(size))
-
-    def _count(self, data: bytes) -> bytes:
-        if not data:
-            self._remaining = 0
-            raise ClientDisconnected()
-        self._remaining -= len(data)
-        return data
-
-    def __iter__(self) -> Any:
-        return iter(self.readline, b"")
-
-
-class _CappedStream(_LimitedStream):
-    """A stream of unknown length (chunked input) that raises 413 past ``limit`` bytes."""
-
-    __slots__ = ()
-
-    def read(self, size: int = -1) -> bytes:
-        return self._cap(self._stream.read(size if size >= 0 else self._remaining + 1))
-
-    def readline(self, size: int = -1) -> bytes:
-        return self._cap(self._stream.readline(size if size >= 0 else self._remaining + 1))
-
-    def _cap(self, data: bytes) -> bytes:
-        self._remaining -= len(data)
-        if self._remaining < 0:
-            raise RequestEntityTooLarge()
-        return data
-
-
-def _server_host(environ: dict[str, Any]) -> str:
-    """Return ``SERVER_NAME:SERVER_PORT``, for a request that sent no Host header."""
-    name = str(environ.get("SERVER_NAME") or "localhost")
-    if ":" in name and name[0] != "[":
-        name = f"[{name}]"  # NOTE: an IPv6 server address, bracketed as in a Host header
-    port = environ.get("SERVER_PORT")
-    return f"{name}:{port}" if port else name
-
-
-def _decode_wsgi_str(value: str) -> str:
-    """Turn a PEP 3333 latin-1 "bytes as str" value into real text, or raise 400."""
-    if value.isascii():
-        return value
-    try:
-        return value.encode("latin-1").decode("utf-8")
-    except UnicodeError:
-        raise BadRequest("The URL is not valid UTF-8.") from None
-
-
-def json_depth_exceeds(data: bytes, limit: int) -> bool:
-    """Tell whether JSON ``data`` nests arrays and objects deeper than ``limit``."""
-    # NOTE: bytes.count runs in C; the token scan only runs for bodies with many brackets.
-    if data.count(b"[") + data.count(b"{") <= limit:
-        return False
-    depth = 0
-    for match in _JSON_BRACKETS.finditer(data):
-        token = match.group()
-        if token in (b"[", b"{"):
-            depth += 1
-            if depth > limit:
-                return True
-        elif token in (b"]", b"}"):
-            depth -= 1
-    return False
 
 
 class Request:
@@ -623,41 +495,3 @@ class Request:
             for storages in files.listvalues():
                 for storage in storages:
                     storage.close()
-
-
-@cache
-def _form_parser() -> Callable[..., tuple[ImmutableMultiDict, ImmutableMultiDict]]:
-    """Return :func:`~hipflask.formparser.parse_form_data`, importing python-multipart once.
-
-    # PERF: imported on the first form (python-multipart costs ~35 ms at start-up) and kept,
-    # instead of an import statement on every form request.
-    """
-    from .formparser import parse_form_data
-
-    return parse_form_data
-
-
-@cache
-def _form_limits(max_form_memory_size: int | None, max_form_parts: int | None) -> FormLimits:
-    """Return the parser limits for these settings (built once: they rarely change)."""
-    from .formparser import FormLimits
-
-    return FormLimits(max_form_memory_size=max_form_memory_size, max_form_parts=max_form_parts)
-
-
-class _EmptyStream:
-    def read(self, size: int = -1) -> bytes:
-        return b""
-
-    def readline(self, size: int = -1) -> bytes:
-        return b""
-
-
-_EMPTY = _EmptyStream()
-
-
-def _decode_wsgi_str_lenient(value: str) -> str:
-    """Like ``_decode_wsgi_str`` but replace undecodable bytes (query strings are best-effort)."""
-    if value.isascii():
-        return value
-    return value.encode("latin-1", "replace").decode("utf-8", "replace")

@@ -7,7 +7,6 @@ refuse CR and LF (no header injection); cookies are written by :func:`hipflask.h
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -17,52 +16,12 @@ from .ctx import app_ctx_var, request_ctx_var
 from .exceptions import HTTPException, redirect_body, redirect_location
 from .headers import Headers, check_header_value
 from .http import parse_options_header
+from .status import _parse_status, _status_line
 
 if TYPE_CHECKING:
     from http import HTTPStatus
 
-_STATUS_LINES: dict[int, str] = {}
-#: RFC 9110's reason-phrase: tab, space, visible ASCII and obs-text.
-_REASON_PHRASE = re.compile(r"[\t\x20-\x7e\x80-\xff]*")
-
 HeadersLike = Headers | Mapping[str, Any] | Iterable[tuple[str, Any]]
-
-
-def _status_line(code: int) -> str:
-    if not _STATUS_LINES:
-        _load_status_lines()
-    line = _STATUS_LINES.get(code)
-    return line if line is not None else f"{code} UNKNOWN"
-
-
-def _load_status_lines() -> None:
-    """Fill the status-line table from :class:`http.HTTPStatus`, on the first response.
-
-    # PERF: importing the stdlib ``http`` package builds the HTTPStatus enum, 4.1 million
-    # instructions (~1 ms) of ``import hipflask`` that only a response needs.
-    """
-    from http import HTTPStatus
-
-    _STATUS_LINES.update({s.value: f"{s.value} {s.phrase}" for s in HTTPStatus})
-    _STATUS_LINES[308] = "308 Permanent Redirect"
-
-
-def _parse_status(value: str) -> tuple[int, tuple[int, str] | None]:
-    """Split an assigned status string into its code and, when it has a reason phrase, the
-    status line to send as given (Werkzeug keeps ``'299 Weird'`` and ``'418 I'M A TEAPOT'``).
-    """
-    line = value.strip()
-    code, _, phrase = line.partition(" ")
-    try:
-        status_code = int(code)
-    except ValueError:
-        raise ValueError(f"Invalid status {value!r}: it must start with a code.") from None
-    if not phrase:
-        return status_code, None
-    # SECURITY: the line goes to start_response as it is; CR or LF would split the response.
-    if not _REASON_PHRASE.fullmatch(phrase):
-        raise ValueError(f"Invalid status {value!r}: the reason phrase has control characters.")
-    return status_code, (status_code, line)
 
 
 class Response:

@@ -17,7 +17,7 @@ from .secret_key import warn_weak_secret_key
 
 if TYPE_CHECKING:
     from .app import App
-    from .cli.commands import AppGroup
+    from .cli.appgroup import AppGroup
     from .sessions.base import SessionInterface
 
 __all__ = [
@@ -88,7 +88,7 @@ def jinja_environment(app: App) -> Any:
 
 def cli_group(name: str) -> AppGroup:
     """Return a new click group for the commands of an app or blueprint."""
-    from .cli.commands import AppGroup
+    from .cli.appgroup import AppGroup
 
     return AppGroup(name)
 

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+from .building import BuildError
 from .converters import (
     DEFAULT_CONVERTERS,
     AnyConverter,
@@ -17,7 +18,7 @@ from .converters import (
     UUIDConverter,
     ValidationError,
 )
-from .map import BuildError, Map, Rule
+from .map import Map, Rule
 
 __all__ = [
     "DEFAULT_CONVERTERS",

@@ -1,8 +1,10 @@
-"""URL rules, the map that matches and builds them, and URL building.
+"""URL rules, and the map that matches and builds them.
 
 A :class:`Map` holds :class:`Rule` objects. On the first match after an :meth:`Map.add`, the
 map compiles its rules into a :class:`~hipflask.routing.matcher.Matcher` (a dict for static paths, a
-segment trie for the rest); the converters are in :mod:`hipflask.routing.converters`.
+segment trie for the rest); the converters are in :mod:`hipflask.routing.converters`, the
+rule-string grammar in :mod:`hipflask.routing.parser`, the choice of a rule to build a URL
+with and :class:`BuildError` in :mod:`hipflask.routing.building`.
 """
 
 from __future__ import annotations
@@ -10,11 +12,11 @@ from __future__ import annotations
 import _thread
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from functools import lru_cache
-from typing import Any, NamedTuple
-from urllib.parse import quote, urlencode
+from typing import Any
+from urllib.parse import quote
 
 from ..exceptions import NotFound
+from .building import BuildError, _build_score, _fits, _query_string
 from .converters import (
     _PATH_SAFE,
     _SEGMENT_SAFE,
@@ -32,118 +34,12 @@ from .converters import PathConverter as PathConverter
 from .converters import UnicodeConverter as UnicodeConverter
 from .converters import UUIDConverter as UUIDConverter
 from .matcher import Matcher, finish_match
+from .parser import _inner_groups, _parse_arguments, _parse_rule, _Variable
 
-_QUERY_SAFE = "!$'()*,/:;?@"
-
-_VARIABLE_RE = re.compile(
-    r"<(?:(?P<converter>[a-zA-Z_][a-zA-Z0-9_]*)(?:\((?P<arguments>.*?)\))?:)?"
-    r"(?P<name>[a-zA-Z_][a-zA-Z0-9_]*)>"
-)
-_ARGUMENT_RE = re.compile(
-    r"""\s*(?:(?P<name>\w+)\s*=\s*)?"""
-    r"""(?P<value>"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|[^,"'\s]+)\s*(?:,|\Z)"""
-)
 _PLACEHOLDER_RE = re.compile(r"<([a-zA-Z_][a-zA-Z0-9_]*)>")
 
 
-class BuildError(LookupError):
-    """Signal that no rule of an endpoint can build a URL from the given values.
-
-    The message says whether the endpoint is unknown (suggesting close names), which values
-    are missing, or which methods the endpoint allows.
-    """
-
-    def __init__(
-        self,
-        endpoint: str,
-        values: Mapping[str, Any] | None,
-        method: str | None,
-        url_map: Map | None = None,
-    ) -> None:
-        self.endpoint = endpoint
-        self.values = dict(values or {})
-        self.method = method
-        super().__init__(_describe_build_error(endpoint, self.values, method, url_map))
-
-
 # -- rules ---------------------------------------------------------------------------------
-
-
-class _Variable(NamedTuple):
-    name: str
-    converter: str
-    arguments: str | None
-
-
-def _parse_rule(string: str) -> list[str | _Variable]:
-    """Split a rule string into static text and variables, rejecting malformed syntax."""
-    parts: list[str | _Variable] = []
-    seen: set[str] = set()
-    position = 0
-    for match in _VARIABLE_RE.finditer(string):
-        parts.append(string[position : match.start()])
-        name = match["name"]
-        if name in seen:
-            raise ValueError(f"URL rule {string!r} uses the variable {name!r} twice.")
-        seen.add(name)
-        parts.append(_Variable(name, match["converter"] or "default", match["arguments"]))
-        position = match.end()
-    parts.append(string[position:])
-    for part in parts:
-        if isinstance(part, str) and ("<" in part or ">" in part):
-            raise ValueError(
-                f"Malformed URL rule {string!r}: unbalanced '<' or '>', or a variable without "
-                f"a valid name, in {part!r}. Write variables as <name> or <converter:name>."
-            )
-    return [part for part in parts if part != ""]
-
-
-def _parse_arguments(text: str) -> tuple[tuple[Any, ...], dict[str, Any]]:
-    """Parse ``1, signed=True, "c d", help`` the way Werkzeug does: literals, or bare names."""
-    args: list[Any] = []
-    kwargs: dict[str, Any] = {}
-    text = text.strip()
-    position = 0
-    while position < len(text):
-        match = _ARGUMENT_RE.match(text, position)
-        if match is None:
-            raise ValueError(f"Cannot parse the converter arguments {text!r}.")
-        value = _literal(match["value"])
-        if match["name"]:
-            kwargs[match["name"]] = value
-        elif kwargs:
-            raise ValueError(f"Positional converter argument after a keyword in {text!r}.")
-        else:
-            args.append(value)
-        position = match.end()
-    return tuple(args), kwargs
-
-
-def _literal(token: str) -> Any:
-    try:
-        import ast  # NOTE: imported on use, to keep `import hipflask` lean
-
-        return ast.literal_eval(token)
-    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
-        if re.fullmatch(r"[\w.]+", token):
-            return token
-        raise ValueError(f"Cannot parse the converter argument {token!r}.") from None
-
-
-@lru_cache(maxsize=256)
-def _inner_groups(regex: str) -> int:
-    """Count the capturing groups inside a converter regex, refusing named groups.
-
-    A rule's regex addresses its variables by group number, so the count shifts the numbers
-    of the variables after it; a named group would clash between two variables.
-    """
-    try:
-        compiled = re.compile(regex)
-    except re.error as exc:
-        raise ValueError(f"Invalid converter regex {regex!r}: {exc}.") from None
-    if compiled.groupindex:
-        raise ValueError(f"Converter regex {regex!r} must not use named groups.")
-    return compiled.groups
 
 
 class Rule:
@@ -498,60 +394,3 @@ class Map:
                 return f"{path}?{_query_string(given, rule._consumes)}"
             return path
         raise BuildError(endpoint, values, method, self)
-
-
-def _fits(rule: Rule, given: Mapping[str, Any], method: str | None) -> bool:
-    if method is not None and rule.methods is not None and method not in rule.methods:
-        return False
-    for key, default in rule._defaults.items():
-        if key in given and given[key] != default:
-            return False
-    return rule._required <= given.keys()
-
-
-def _build_score(rule: Rule, given: Mapping[str, Any]) -> tuple[int, int]:
-    return len(rule._consumes & given.keys()), len(rule._defaults)
-
-
-def _query_string(values: Mapping[str, Any], skip: frozenset[str]) -> str:
-    items: list[tuple[str, Any]] = []
-    for key, value in values.items():
-        if key in skip:
-            continue
-        if isinstance(value, list | tuple):
-            items.extend((key, item) for item in value if item is not None)
-        else:
-            items.append((key, value))
-    return urlencode(items, safe=_QUERY_SAFE)
-
-
-def _describe_build_error(
-    endpoint: str, values: Mapping[str, Any], method: str | None, url_map: Map | None
-) -> str:
-    prefix = f"Could not build url for endpoint {endpoint!r}"
-    rules = list(url_map.iter_rules(endpoint)) if url_map is not None else []
-    if not rules:
-        known = list(url_map._by_endpoint) if url_map is not None else []
-        import difflib  # NOTE: imported on use, to keep `import hipflask` lean
-
-        close = difflib.get_close_matches(endpoint, known)
-        hint = f" Did you mean {' or '.join(repr(name) for name in close)}?" if close else ""
-        return f"{prefix}: no such endpoint.{hint}"
-    if method is not None:
-        allowing = [rule for rule in rules if rule.methods is None or method in rule.methods]
-        if not allowing:
-            methods = sorted(set().union(*(rule.methods or () for rule in rules)))
-            return f"{prefix} ({method!r}). Did you mean to use methods {methods}?"
-        rules = allowing
-    given = {key: value for key, value in values.items() if value is not None}
-    nearest = min(rules, key=lambda rule: len(rule._required - given.keys()))
-    missing = sorted(nearest._required - given.keys())
-    if missing:
-        return f"{prefix} with values {sorted(given)}. Did you forget to specify values {missing}?"
-    for key, default in nearest._defaults.items():
-        if key in given and given[key] != default:
-            return (
-                f"{prefix} with values {sorted(given)}: {key}={given[key]!r} differs from the "
-                f"default {default!r} of rule {nearest.rule!r}."
-            )
-    return f"{prefix} with values {sorted(given)}: a converter refused one of the values."

@@ -1,8 +1,9 @@
-"""URL building for the current app: :func:`url_for`.
+"""URL building for the current app: :func:`url_for`, and the app's URL-building hooks.
 
 Inside a request, URLs are relative to its host and script root and ``.view`` means "in the
 current blueprint". Outside a request, an app context and ``SERVER_NAME`` are needed, and
-URLs are external (absolute) by default, as in Flask.
+URLs are external (absolute) by default, as in Flask. ``inject_url_defaults`` and
+``handle_url_build_error`` are methods of :class:`~hipflask.app.App`, bound in its class body.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import quote
 
 from ..ctx import app_ctx_var, request_ctx_var
-from .map import BuildError
+from .building import BuildError
 
 if TYPE_CHECKING:
     from ..app import App
@@ -135,3 +136,34 @@ def _rule_host(app: App, endpoint: str) -> str | None:
     for rule in app.url_map.iter_rules(endpoint):
         return rule.host
     return None
+
+
+# -- the app's hooks (methods of App) --------------------------------------------------------------
+
+
+def inject_url_defaults(self: App, endpoint: str, values: dict[str, Any]) -> None:
+    """Let the ``url_defaults`` functions of the app and the endpoint's blueprints fill in
+    values."""
+    names: tuple[str | None, ...] = (None,)
+    if "." in endpoint:
+        parts = endpoint.split(".")[:-1]
+        names = (None, *(".".join(parts[: i + 1]) for i in range(len(parts))))
+    for name in names:
+        if name in self.url_default_functions:
+            for func in self.url_default_functions[name]:
+                func(endpoint, values)
+
+
+def handle_url_build_error(
+    self: App, error: Exception, endpoint: str, values: dict[str, Any]
+) -> str:
+    """Give the ``url_build_error_handlers`` a chance, then re-raise ``error``."""
+    for handler in self.url_build_error_handlers:
+        try:
+            rv = handler(error, endpoint, values)
+        except Exception as exc:
+            error = exc
+            continue
+        if rv is not None:
+            return rv
+    raise error

@@ -411,7 +411,7 @@ class CliRunner(click.testing.CliRunner):
         if cli is None:
             cli = self.app.cli
         if "obj" not in kwargs:
-            from ..cli.commands import ScriptInfo
+            from ..cli.appgroup import ScriptInfo
 
             kwargs["obj"] = ScriptInfo(create_app=lambda: self.app)
         return super().invoke(cli, args, **kwargs)
