@@ -73,9 +73,13 @@ def wait_for_flag(key, flag):
     return record(key)
 
 
-# NOTE: a retry stores RETRY after publishing the next try; with no delay, another worker process
-# can fail that try first, and the late RETRY then hides the FAILURE (Celery's race, seen under
-# load on RabbitMQ). A second between tries is what real retry policies give.
+# NOTE: Celery's Task.retry publishes the next try, then the tracer's handle_retry stores RETRY;
+# with no delay another worker thread or process can fail that try first, and the late RETRY
+# then hides the FAILURE for good (FAILURE is not protected from later writes; SUCCESS is).
+# Celery's order, not the broker's: seen on RabbitMQ, reproduced on Redis and on the embedded
+# SQLite broker with concurrency 2 and a slowed RETRY write (never with concurrency 1).
+# docs/tasks.md, "Errors and retries".
+# A second between tries is what real retry policies give.
 @tasks.task(bind=True, autoretry_for=(LookupError,), max_retries=2, default_retry_delay=1)
 def doomed(self, key):
     record(f"{key}-try-{self.request.retries}")
