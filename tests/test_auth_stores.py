@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -295,3 +297,43 @@ def test_redis_user_sets_lose_revoked_records(redis_url: str) -> None:
     finally:
         store.close()
         purge_redis(redis_url, prefix)
+
+
+OPEN_TOGETHER = """
+import sys, time
+from pathlib import Path
+from hipflask.auth.stores.sqlite import SQLiteLoginStore
+path, go, name = sys.argv[1:]
+Path(f"{go}.{name}").touch()
+deadline = time.monotonic() + 60
+while not Path(go).exists() and time.monotonic() < deadline:
+    time.sleep(0.001)
+store = SQLiteLoginStore(path)
+for n in range(10):
+    assert store.get_login(store.create_login(name, "h", 60), 60) is not None
+"""
+
+
+def test_sqlite_is_safe_when_processes_open_a_new_file_together(tmp_path: Path) -> None:
+    """Six processes switch a new file to WAL and create the tables at once: no 503.
+
+    Asking for WAL mode needs the only lock on the file, and SQLite answers "database is
+    locked" at once (no busy wait) to a second process asking meanwhile; the store shares the
+    session store's connections (sessions.connections), whose first users take turns.
+    """
+    path, go = tmp_path / "auth.db", tmp_path / "go"
+    names = [f"w{number}" for number in range(6)]
+    workers = [
+        subprocess.Popen([sys.executable, "-c", OPEN_TOGETHER, str(path), str(go), name])
+        for name in names
+    ]
+    deadline = time.monotonic() + 60
+    while not all(Path(f"{go}.{name}").exists() for name in names):
+        assert time.monotonic() < deadline, "the processes did not start within 60 s"
+        time.sleep(0.01)
+    go.touch()
+    assert [worker.wait(60) for worker in workers] == [0] * len(names)
+    store = SQLiteLoginStore(path)
+    with store.connections.connection() as connection:
+        assert connection.execute("SELECT COUNT(*) FROM hipflask_auth_logins").fetchone() == (60,)
+    store.close()

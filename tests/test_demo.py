@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import re
 import stat
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -355,3 +357,36 @@ def test_secret_key_is_made_once_in_the_instance_folder(
 def test_instance_folder_is_git_ignored() -> None:
     ignored = (DEMO_ROOT.parent.parent / ".gitignore").read_text().split()
     assert "instance/" in ignored
+
+
+STARTS_LOGGING_AT_INFO = """
+import io, logging, sys
+stream = io.StringIO()
+logging.basicConfig(level=logging.INFO, stream=stream)  # as an app's own set-up may do first
+root = logging.getLogger()
+before = (list(root.handlers), root.level)
+import hipflask.auth, hipflask.db, hipflask.forms, hipflask.limiter, hipflask.migrate
+import hipflask.tasks
+sys.path.insert(0, sys.argv[1])
+from hipflask_demo import create_app
+app = create_app({"SECRET_KEY": "k" * 64, "SQLALCHEMY_DATABASE_URI": "sqlite://"}, sys.argv[2])
+assert app.test_client().get("/favicon.ico").status_code == 200
+print((list(root.handlers), root.level) == before, "alembic" in sys.modules)
+print(stream.getvalue())
+"""
+
+
+def test_importing_and_creating_the_demo_leaves_logging_alone(tmp_path: Path) -> None:
+    """No handler or level changed on the root logger, and no library line logged on the way.
+
+    Alembic logs its plugin set-up at INFO when imported: ``hipflask.migrate`` imports it only
+    when a migration command runs, so a web process logging at INFO shows no Alembic lines.
+    """
+    result = subprocess.run(
+        [sys.executable, "-c", STARTS_LOGGING_AT_INFO, str(DEMO_ROOT), str(tmp_path)],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    untouched_and_alembic_loaded, logged = result.stdout.split("\n", 1)
+    assert untouched_and_alembic_loaded == "True False"
+    assert "alembic" not in logged

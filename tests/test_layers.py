@@ -72,7 +72,7 @@ LAYERS: dict[str, int] = {
     "sessions": 3,
     "templating": 3,
     "testing": 3,
-    # 4: batteries, built on the public API only (including those still to come).
+    # 4: batteries, built on the public API only.
     "auth": 4,
     "bcrypt": 4,
     "csrf": 4,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
+from types import ModuleType
 from typing import Any, TypeVar
 
 import click
@@ -15,8 +16,6 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from hipflask import g
 from hipflask.cli import with_appcontext
-
-from . import commands
 
 __all__ = ["db"]
 
@@ -28,6 +27,13 @@ _directory = click.option(
 _x_arg = click.option(
     "-x", "--x-arg", multiple=True, help="Additional arguments consumed by custom env.py scripts"
 )
+
+
+def _commands() -> ModuleType:
+    """Return :mod:`.commands`, imported when a command runs: it loads Alembic."""
+    from . import commands
+
+    return commands
 
 
 def _database_errors_exit(func: F) -> F:
@@ -56,7 +62,7 @@ def db(x_arg: tuple[str, ...]) -> None:
 @with_appcontext
 def list_templates() -> None:
     """List the available migration environment templates."""
-    commands.list_templates()
+    _commands().list_templates()
 
 
 @db.command()
@@ -67,7 +73,7 @@ def list_templates() -> None:
 @with_appcontext
 def init(directory: str | None, multidb: bool, template: str | None, package: bool) -> None:
     """Create a new migration repository."""
-    commands.init(directory, multidb, template, package)
+    _commands().init(directory, multidb, template, package)
 
 
 def _revision_options(func: F) -> F:
@@ -99,7 +105,7 @@ def _report_no_change(result: Any) -> None:
 @_database_errors_exit
 def revision(autogenerate: bool, **options: Any) -> None:
     """Create a new revision file."""
-    _report_no_change(commands.revision(autogenerate=autogenerate, **options))
+    _report_no_change(_commands().revision(autogenerate=autogenerate, **options))
 
 
 @db.command()
@@ -109,7 +115,7 @@ def revision(autogenerate: bool, **options: Any) -> None:
 @_database_errors_exit
 def migrate(x_arg: tuple[str, ...], **options: Any) -> None:
     """Autogenerate a revision from the model changes (none when nothing changed)."""
-    _report_no_change(commands.migrate(x_arg=x_arg, **options))
+    _report_no_change(_commands().migrate(x_arg=x_arg, **options))
 
 
 @db.command()
@@ -118,7 +124,7 @@ def migrate(x_arg: tuple[str, ...], **options: Any) -> None:
 @with_appcontext
 def edit(directory: str | None, revision: str) -> None:
     """Edit a revision file."""
-    commands.edit(directory, revision)
+    _commands().edit(directory, revision)
 
 
 @db.command()
@@ -131,7 +137,7 @@ def edit(directory: str | None, revision: str) -> None:
 def merge(directory: str | None, message: str | None, branch_label: str | None,
           rev_id: str | None, revisions: tuple[str, ...]) -> None:  # fmt: skip
     """Merge two revisions together, creating a new revision."""
-    commands.merge(directory, revisions, message, branch_label, rev_id)
+    _commands().merge(directory, revisions, message, branch_label, rev_id)
 
 
 def _apply_options(func: F) -> F:
@@ -149,7 +155,7 @@ def _apply_options(func: F) -> F:
 def upgrade(directory: str | None, sql: bool, tag: str | None, x_arg: tuple[str, ...],
             revision: str) -> None:  # fmt: skip
     """Upgrade to a later version (the latest by default)."""
-    commands.upgrade(directory, revision, sql, tag, x_arg)
+    _commands().upgrade(directory, revision, sql, tag, x_arg)
 
 
 @db.command()
@@ -160,7 +166,7 @@ def upgrade(directory: str | None, sql: bool, tag: str | None, x_arg: tuple[str,
 def downgrade(directory: str | None, sql: bool, tag: str | None, x_arg: tuple[str, ...],
               revision: str) -> None:  # fmt: skip
     """Revert to a previous version (one step back by default)."""
-    commands.downgrade(directory, revision, sql, tag, x_arg)
+    _commands().downgrade(directory, revision, sql, tag, x_arg)
 
 
 @db.command()
@@ -169,7 +175,7 @@ def downgrade(directory: str | None, sql: bool, tag: str | None, x_arg: tuple[st
 @with_appcontext
 def show(directory: str | None, revision: str) -> None:
     """Show the revision denoted by the given symbol."""
-    commands.show(directory, revision)
+    _commands().show(directory, revision)
 
 
 @db.command()
@@ -182,7 +188,7 @@ def show(directory: str | None, revision: str) -> None:
 def history(directory: str | None, rev_range: str | None, verbose: bool,
             indicate_current: bool) -> None:  # fmt: skip
     """List changeset scripts in chronological order."""
-    commands.history(directory, rev_range, verbose, indicate_current)
+    _commands().history(directory, rev_range, verbose, indicate_current)
 
 
 @db.command()
@@ -192,7 +198,7 @@ def history(directory: str | None, rev_range: str | None, verbose: bool,
 @with_appcontext
 def heads(directory: str | None, verbose: bool, resolve_dependencies: bool) -> None:
     """Show current available heads in the script directory."""
-    commands.heads(directory, verbose, resolve_dependencies)
+    _commands().heads(directory, verbose, resolve_dependencies)
 
 
 @db.command()
@@ -201,7 +207,7 @@ def heads(directory: str | None, verbose: bool, resolve_dependencies: bool) -> N
 @with_appcontext
 def branches(directory: str | None, verbose: bool) -> None:
     """Show current branch points."""
-    commands.branches(directory, verbose)
+    _commands().branches(directory, verbose)
 
 
 @db.command()
@@ -211,7 +217,7 @@ def branches(directory: str | None, verbose: bool) -> None:
 @_database_errors_exit
 def current(directory: str | None, verbose: bool) -> None:
     """Display the current revision of the database."""
-    commands.current(directory, verbose)
+    _commands().current(directory, verbose)
 
 
 @db.command()
@@ -224,7 +230,7 @@ def current(directory: str | None, verbose: bool) -> None:
 @_database_errors_exit
 def stamp(directory: str | None, sql: bool, tag: str | None, purge: bool, revision: str) -> None:
     """Set the revision in the database without running migrations."""
-    commands.stamp(directory, revision, sql, tag, purge)
+    _commands().stamp(directory, revision, sql, tag, purge)
 
 
 @db.command()
@@ -233,4 +239,4 @@ def stamp(directory: str | None, sql: bool, tag: str | None, purge: bool, revisi
 @_database_errors_exit
 def check(directory: str | None) -> None:
     """Check whether the models need a new migration (exit status 1 when they do)."""
-    commands.check(directory)
+    _commands().check(directory)

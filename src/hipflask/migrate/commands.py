@@ -17,7 +17,8 @@ from typing import Any, TypeVar
 from alembic import command
 from alembic.util import CommandError
 
-from .extension import Config, current_migrate
+from .config import Config
+from .extension import current_migrate
 
 __all__ = [
     "branches",

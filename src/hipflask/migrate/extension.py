@@ -1,40 +1,27 @@
-"""The ``Migrate`` extension: where the migrations live and how Alembic is configured."""
+"""The ``Migrate`` extension: where the migrations live and how Alembic is configured.
+
+Alembic is imported when a migration command runs, never here: an app that registers
+``Migrate`` only for ``hipflask db`` pays nothing for it in its web processes, and its start-up
+logs no Alembic line.
+"""
 
 from __future__ import annotations
 
 import argparse
 import os
-import sys
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
-
-from alembic.config import Config as AlembicConfig
 
 from hipflask import current_app, g
 
 if TYPE_CHECKING:
+    from alembic.config import Config as AlembicConfig
+
     from hipflask import App
 
-__all__ = ["Config", "Migrate", "MigrateState"]
+__all__ = ["Migrate", "MigrateState"]
 
-TEMPLATES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "templates")
-
-ConfigureCallback = Callable[[AlembicConfig], AlembicConfig]
-
-
-class Config(AlembicConfig):
-    """Alembic's config, finding ``hipflask db init`` templates in this package (or elsewhere)."""
-
-    def __init__(self, *args: Any, template_directory: str | None = None, **kwargs: Any) -> None:
-        self.template_directory = template_directory
-        # NOTE: Alembic's default is the sys.stdout of import time; the current one lets a
-        # test runner or contextlib.redirect_stdout capture what the commands print.
-        kwargs.setdefault("stdout", sys.stdout)
-        super().__init__(*args, **kwargs)
-
-    def get_template_directory(self) -> str:
-        """Return ``template_directory``, else the templates shipped with hipflask."""
-        return self.template_directory or TEMPLATES
+ConfigureCallback = Callable[["AlembicConfig"], "AlembicConfig"]
 
 
 class MigrateState:
@@ -138,6 +125,8 @@ class Migrate:
         where the command line puts them); ``opts`` names options set to True on
         ``config.cmd_opts`` (``autogenerate``).
         """
+        from .config import Config
+
         directory = str(directory if directory is not None else self.directory)
         config = Config(os.path.join(directory, "alembic.ini"))
         config.set_main_option("script_location", directory)

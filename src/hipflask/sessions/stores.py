@@ -15,11 +15,12 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Collection, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Collection, Mapping
+from contextlib import AbstractContextManager
 from typing import Any, TypeVar
 
 from ..exceptions import ServiceUnavailable
+from .connections import SQLiteConnections, redis_client, redis_outages, transaction
 
 __all__ = ["CircuitBreaker", "RedisStore", "SQLiteStore", "SessionStore"]
 
@@ -82,69 +83,18 @@ class SQLiteStore(SessionStore):
         self.path = os.fspath(path)
         self.timeout = timeout
         self.purge_interval = purge_interval
-        self._local = threading.local()
-        self._lock = threading.Lock()
-        self._connections: list[sqlite3.Connection] = []
-        self._initialized = False
+        schema = (
+            f"CREATE TABLE IF NOT EXISTS {self.table} (id TEXT PRIMARY KEY, "
+            "data TEXT NOT NULL, expires REAL NOT NULL) WITHOUT ROWID;\n"
+            f"CREATE INDEX IF NOT EXISTS {self.table}_expires ON {self.table} (expires);"
+        )
+        self.connections = SQLiteConnections(
+            self.path, schema=schema, what="session store", timeout=timeout
+        )
         self._next_purge = 0.0
 
-    @contextmanager
-    def _connection(self) -> Iterator[sqlite3.Connection]:
-        try:
-            yield self._connect()
-        except (sqlite3.OperationalError, OSError) as exc:
-            # NOTE: "database is locked" past the busy timeout, a full disk, an unreadable file:
-            # the request fails closed (503) instead of proceeding without its session.
-            raise ServiceUnavailable(f"The session store is unavailable: {exc}") from exc
-
-    def _connect(self) -> sqlite3.Connection:
-        local = self._local
-        pid = os.getpid()
-        connection: sqlite3.Connection | None = getattr(local, "connection", None)
-        # NOTE: a forked worker inherits its parent's thread-local connection; never share it.
-        if connection is None or local.pid != pid:
-            if not self._initialized and os.path.dirname(self.path):
-                os.makedirs(os.path.dirname(self.path), exist_ok=True)
-            connection = sqlite3.connect(
-                self.path, timeout=self.timeout, isolation_level=None, check_same_thread=False
-            )
-            connection.execute("PRAGMA synchronous=NORMAL")
-            if not self._initialized:
-                self._create_schema(connection)
-            local.connection, local.pid = connection, pid
-            with self._lock:
-                self._connections.append(connection)
-        return connection
-
-    def _create_schema(self, connection: sqlite3.Connection) -> None:
-        """Switch the file to WAL and create the table, once per file across processes.
-
-        # NOTE: ``PRAGMA journal_mode=WAL`` needs the only lock on the file, and two processes
-        # asking for it at once can get "database is locked" at once: SQLite skips the busy
-        # timeout where waiting could deadlock. So the first users of a new file take turns
-        # (an advisory lock on a side file), a file already in WAL mode is left alone, and a
-        # lock lost anyway is retried until ``timeout``.
-        """
-        with self._lock, _file_lock(self.path + "-init.lock", self.timeout):
-            deadline = time.monotonic() + self.timeout
-            while True:
-                try:
-                    mode = connection.execute("PRAGMA journal_mode").fetchone()[0]
-                    if str(mode).lower() != "wal":
-                        connection.execute("PRAGMA journal_mode=WAL")
-                    connection.execute(
-                        f"CREATE TABLE IF NOT EXISTS {self.table} (id TEXT PRIMARY KEY, "
-                        "data TEXT NOT NULL, expires REAL NOT NULL) WITHOUT ROWID"
-                    )
-                    connection.execute(
-                        f"CREATE INDEX IF NOT EXISTS {self.table}_expires ON {self.table} (expires)"
-                    )
-                    break
-                except sqlite3.OperationalError as exc:
-                    if "locked" not in str(exc) or time.monotonic() > deadline:
-                        raise
-                    time.sleep(0.01)
-            self._initialized = True
+    def _connection(self) -> AbstractContextManager[sqlite3.Connection]:
+        return self.connections.connection()
 
     def load(self, sid: str) -> dict[str, str] | None:
         """Return the record's fields, or None when it does not exist or expired."""
@@ -167,7 +117,7 @@ class SQLiteStore(SessionStore):
         create: bool,
     ) -> bool:
         """Merge the changes onto the record inside one write transaction."""
-        with self._connection() as connection, _transaction(connection):
+        with self._connection() as connection, transaction(connection):
             now = time.time()
             row = connection.execute(
                 f"SELECT data FROM {self.table} WHERE id = ? AND expires > ?", (sid, now)
@@ -224,52 +174,7 @@ class SQLiteStore(SessionStore):
 
     def close(self) -> None:
         """Close every connection this store opened."""
-        with self._lock:
-            connections, self._connections = self._connections, []
-        for connection in connections:
-            connection.close()
-        self._local = threading.local()
-
-
-@contextmanager
-def _file_lock(path: str, timeout: float) -> Iterator[None]:
-    """Hold an exclusive advisory lock on ``path`` (created if missing) for the block.
-
-    Raise :class:`sqlite3.OperationalError` past ``timeout``. Where ``fcntl`` is missing
-    (Windows), hold nothing: the caller's retry loop is the only guard there.
-    """
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - Windows
-        yield
-        return
-    # NOTE: a side file, never the database itself: closing any descriptor of the database
-    # would drop the POSIX locks SQLite holds on it in this process.
-    with open(path, "a") as handle:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() > deadline:
-                    raise sqlite3.OperationalError("database is locked (initializing)") from None
-                time.sleep(0.005)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-@contextmanager
-def _transaction(connection: sqlite3.Connection) -> Iterator[None]:
-    connection.execute("BEGIN IMMEDIATE")
-    try:
-        yield
-    except BaseException:
-        connection.execute("ROLLBACK")
-        raise
-    connection.execute("COMMIT")
+        self.connections.close()
 
 
 class CircuitBreaker:
@@ -359,22 +264,10 @@ class RedisStore(SessionStore):
         breaker_failures: int = 3,
         breaker_cooldown: float = 5.0,
     ) -> None:
-        import redis
-        from redis.backoff import NoBackoff
-        from redis.retry import Retry
-
         self.prefix = prefix
-        self._errors: tuple[type[Exception], ...] = (
-            redis.exceptions.ConnectionError,
-            redis.exceptions.TimeoutError,
-        )
+        self._errors = redis_outages()
         if client is None:
-            client = redis.Redis.from_url(
-                url,
-                socket_timeout=timeout,
-                socket_connect_timeout=timeout,
-                retry=Retry(NoBackoff(), 1),
-            )
+            client = redis_client(url, timeout=timeout)
         self.client = client
         self.breaker = CircuitBreaker(breaker_failures, breaker_cooldown)
         self._save = client.register_script(_SAVE_SCRIPT)

@@ -8,26 +8,35 @@ taken, the running ones and the prefetched ones, and the table keeps every messa
 Here, as in kombu's Redis transport, a taken message is leased: acknowledging deletes its row,
 a graceful shutdown or a requeue makes it visible again, and a lease older than
 ``visibility_timeout`` (transport option, one hour by default) is handed to the next worker.
+Whichever process opens the broker first, a web process publishing or a worker starting,
+creates its tables; processes doing so at the same moment wait for each other (kombu's own
+creation raced: the loser's publish failed).
 URL: ``hipflask+<SQLAlchemy URL>``, e.g. ``hipflask+sqlite:////srv/app/instance/broker.sqlite``.
 """
 
 from __future__ import annotations
 
 import datetime
+import time
 from json import loads
 from queue import Empty
 from typing import Any
 
 from kombu.transport import TRANSPORT_ALIASES
 from kombu.transport import sqlalchemy as kombu_sqlalchemy
+from kombu.transport.sqlalchemy.models import metadata
 from kombu.utils.encoding import bytes_to_str
 from sqlalchemy import delete, or_, text, update
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.orm import sessionmaker
 
 #: The URL prefix of this transport (``hipflask+sqlite:///...``).
 ALIAS = "hipflask"
 DEFAULT_VISIBILITY_TIMEOUT = 3600.0
 #: Transport options read by the transport itself rather than by SQLAlchemy's create_engine.
 TRANSPORT_OPTIONS = ("visibility_timeout", "polling_interval")
+#: Tries at creating the tables (each waits for SQLite's lock up to its busy timeout).
+CREATE_ATTEMPTS = 5
 
 
 class Channel(kombu_sqlalchemy.Channel):
@@ -51,6 +60,54 @@ class Channel(kombu_sqlalchemy.Channel):
             return super()._engine_from_config()
         finally:
             options.update(saved)
+
+    def _open(self) -> tuple[Any, Any]:
+        """Return the engine and session factory of the broker, creating its tables once."""
+        engines = self._engines
+        key = self.connection.client.hostname
+        if key not in engines:
+            with kombu_sqlalchemy._MUTEX:
+                if key not in engines:
+                    engine = self._engine_from_config()
+                    self._create_tables(engine)
+                    engines[key] = engine, sessionmaker(bind=engine)
+        return engines[key]  # type: ignore[no-any-return]
+
+    def _create_tables(self, engine: Any) -> None:
+        """Create the broker's tables unless they exist, safely against other processes.
+
+        kombu checks, then creates: a publisher and a starting worker could both see no table,
+        and the second CREATE failed, closing the channel mid-publish. On SQLite the check and
+        the creation run in one write transaction, so the second process waits for the first
+        and then sees its tables; elsewhere (or when the lock wait runs out) a retry does.
+        """
+        tables = [self.queue_cls.__table__, self.message_cls.__table__]
+        for attempt in range(1, CREATE_ATTEMPTS + 1):
+            try:
+                with engine.connect() as connection:
+                    if engine.dialect.name == "sqlite":
+                        connection.exec_driver_sql("BEGIN IMMEDIATE TRANSACTION")
+                    metadata.create_all(connection, tables=tables)
+                    connection.commit()
+                return
+            except DBAPIError:
+                if attempt == CREATE_ATTEMPTS:
+                    raise
+                time.sleep(0.1 * attempt)
+
+    def _get_or_create(self, queue: str) -> Any:
+        """Return the row of ``queue``, inserting it unless another process did first."""
+        session = self.session
+        query = session.query(self.queue_cls).filter(self.queue_cls.name == queue)
+        found = query.first()
+        if found is None:
+            session.add(self.queue_cls(queue))
+            try:
+                session.commit()
+            except IntegrityError:  # the same name, inserted by another process meanwhile
+                session.rollback()
+            found = query.first()
+        return found
 
     def _get(self, queue: str, timeout: float | None = None) -> Any:
         """Take the oldest visible message, or one whose lease expired, and lease it."""

@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from ...exceptions import ServiceUnavailable
+from ...sessions.connections import fail_closed, redis_client, redis_outages
 from .base import LoginRecord, LoginStore, TokenRow
 
 __all__ = ["RedisLoginStore"]
@@ -56,20 +56,10 @@ class RedisLoginStore(LoginStore):
         timeout: float = 0.5,
         client: Any = None,
     ) -> None:
-        import redis
-        from redis.backoff import NoBackoff
-        from redis.retry import Retry
-
         self.prefix = prefix
-        self._errors = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
+        self._errors = redis_outages()
         if client is None:
-            client = redis.Redis.from_url(
-                url,
-                socket_timeout=timeout,
-                socket_connect_timeout=timeout,
-                retry=Retry(NoBackoff(), 1),
-                decode_responses=True,
-            )
+            client = redis_client(url, timeout=timeout, decode_responses=True)
         self.client = client
         self._insert = client.register_script(_INSERT)
         self._swap = client.register_script(_SWAP)
@@ -77,10 +67,7 @@ class RedisLoginStore(LoginStore):
         self._delete_user_script = client.register_script(_DELETE_USER)
 
     def _call(self, func: Callable[[], T]) -> T:
-        try:
-            return func()
-        except self._errors as exc:
-            raise ServiceUnavailable(f"The login store is unavailable: {exc}") from exc
+        return fail_closed(func, self._errors, "login store")
 
     def _store(self, key: str, user_id: str, fields: dict[str, Any], expires: float) -> None:
         ttl_ms = max(1, int((expires - time.time()) * 1000))

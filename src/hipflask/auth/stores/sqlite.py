@@ -11,12 +11,10 @@ from __future__ import annotations
 
 import os
 import sqlite3
-import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 
-from ...exceptions import ServiceUnavailable
+from ...sessions.connections import SQLiteConnections, transaction
 from .base import LoginRecord, LoginStore, TokenRow
 
 __all__ = ["SQLiteLoginStore"]
@@ -50,38 +48,16 @@ class SQLiteLoginStore(LoginStore):
         self.prefix = table_prefix
         self.timeout = timeout
         self.purge_interval = purge_interval
-        self._local = threading.local()
-        self._lock = threading.Lock()
-        self._connections: list[sqlite3.Connection] = []
+        self.connections = SQLiteConnections(
+            self.path,
+            schema=_SCHEMA.format(p=table_prefix),
+            what="login store",
+            timeout=timeout,
+        )
         self._next_purge = 0.0
 
-    def _connect(self) -> sqlite3.Connection:
-        local = self._local
-        connection: sqlite3.Connection | None = getattr(local, "connection", None)
-        # NOTE: a forked worker inherits its parent's thread-local connection; never share it.
-        if connection is None or local.pid != os.getpid():
-            folder = os.path.dirname(self.path)
-            if folder:
-                os.makedirs(folder, exist_ok=True)
-            connection = sqlite3.connect(
-                self.path, timeout=self.timeout, isolation_level=None, check_same_thread=False
-            )
-            connection.execute("PRAGMA journal_mode=WAL")
-            connection.execute("PRAGMA synchronous=NORMAL")
-            connection.executescript(_SCHEMA.format(p=self.prefix))
-            local.connection, local.pid = connection, os.getpid()
-            with self._lock:
-                self._connections.append(connection)
-        return connection
-
-    @contextmanager
-    def _connection(self) -> Iterator[sqlite3.Connection]:
-        try:
-            yield self._connect()
-        except (sqlite3.OperationalError, OSError) as exc:
-            # NOTE: a locked database past the timeout, a full disk, an unusable path: the
-            # request fails closed (503) rather than running without knowing who is logged in.
-            raise ServiceUnavailable(f"The login store is unavailable: {exc}") from exc
+    def _connection(self) -> AbstractContextManager[sqlite3.Connection]:
+        return self.connections.connection()
 
     def _write(self, sql: str, *args: object) -> int:
         with self._connection() as connection:
@@ -145,22 +121,12 @@ class SQLiteLoginStore(LoginStore):
         self._write("DELETE FROM {p}tokens WHERE selector = ?", selector)
 
     def _delete_user(self, user_id: str) -> None:
-        with self._connection() as connection:
-            connection.execute("BEGIN IMMEDIATE")
-            try:
-                for table in ("logins", "tokens"):
-                    connection.execute(
-                        f"DELETE FROM {self.prefix}{table} WHERE user_id = ?", (user_id,)
-                    )
-            except BaseException:
-                connection.execute("ROLLBACK")
-                raise
-            connection.execute("COMMIT")
+        with self._connection() as connection, transaction(connection):
+            for table in ("logins", "tokens"):
+                connection.execute(
+                    f"DELETE FROM {self.prefix}{table} WHERE user_id = ?", (user_id,)
+                )
 
     def close(self) -> None:
         """Close every connection this store opened."""
-        with self._lock:
-            connections, self._connections = self._connections, []
-        for connection in connections:
-            connection.close()
-        self._local = threading.local()
+        self.connections.close()
