@@ -73,6 +73,8 @@ class SQLAlchemy:
         # PERF: the last app's engines, found without a WeakKeyDictionary lookup (which builds
         # a weak reference per call): 2.4k instructions instead of 6.2k per lookup.
         self._last_engines: tuple[Any, dict[str | None, sa.engine.Engine]] = (None, {})
+        #: The bind key of each mapper db.session has seen (see ``Session.get_bind``).
+        self._mapper_bind_keys: dict[Any, Any] = {}
         self._add_models_to_shell = add_models_to_shell
         if app is not None:
             self.init_app(app)
