@@ -103,39 +103,10 @@ def _work(framework: str, names: list[str], count: int) -> dict[str, str]:
 
 def count_framework(framework: str, names: list[str], count: int) -> dict[str, float | str]:
     """Run ``framework``'s scenarios under callgrind; return instructions per request."""
-    tool = valgrind()
-    if tool is None:
-        raise RuntimeError("valgrind is not installed")
-    with tempfile.TemporaryDirectory(prefix="hipflask-callgrind-") as out_dir:
-        out_file = os.path.join(out_dir, "callgrind.out")
-        command = [
-            tool,
-            "--tool=callgrind",
-            "--collect-atstart=no",
-            "--toggle-collect=sys_call_tracing",
-            "--dump-after=sys_call_tracing",
-            f"--callgrind-out-file={out_file}",
-            sys.executable,
-            "-m",
-            "bench.count",
-            "--worker",
-            framework,
-            "--requests",
-            str(count),
-            *[arg for name in names for arg in ("--scenario", name)],
-        ]
-        env = {**os.environ, "PYTHONHASHSEED": "0"}
-        root = str(Path(__file__).resolve().parent.parent)
-        process = subprocess.run(command, capture_output=True, cwd=root, env=env, check=False)
-        if process.returncode:
-            tail = process.stderr.decode(errors="replace").strip().splitlines()[-5:]
-            raise RuntimeError(f"{framework} worker failed: " + " | ".join(tail))
-        outcome: dict[str, str] = json.loads(process.stdout.decode().strip().splitlines()[-1])
-        dumps = sorted(
-            (path for path in Path(out_dir).glob("callgrind.out.*")),
-            key=lambda path: int(path.suffix[1:]),
-        )
-        totals = [_total(path) for path in dumps]
+    arguments = ["bench.count", "--worker", framework, "--requests", str(count)]
+    arguments += [arg for name in names for arg in ("--scenario", name)]
+    answer, totals = callgrind(arguments, framework)
+    outcome: dict[str, str] = json.loads(answer)
     # Dumps, in order: the harness warm-up and measure, then warm-up and measure per scenario
     # that ran.
     measured = [name for name, state in outcome.items() if state == "ok"]
@@ -154,6 +125,39 @@ def count_framework(framework: str, names: list[str], count: int) -> dict[str, f
         else:
             result[name] = state
     return result
+
+
+def callgrind(module_arguments: list[str], label: str) -> tuple[str, list[int]]:
+    """Run ``python -m <module_arguments>`` under callgrind, collecting only inside each
+    ``sys.call_tracing`` call; return its last line of output and each call's instructions."""
+    tool = valgrind()
+    if tool is None:
+        raise RuntimeError("valgrind is not installed")
+    with tempfile.TemporaryDirectory(prefix="hipflask-callgrind-") as out_dir:
+        out_file = os.path.join(out_dir, "callgrind.out")
+        command = [
+            tool,
+            "--tool=callgrind",
+            "--collect-atstart=no",
+            "--toggle-collect=sys_call_tracing",
+            "--dump-after=sys_call_tracing",
+            f"--callgrind-out-file={out_file}",
+            sys.executable,
+            "-m",
+            *module_arguments,
+        ]
+        env = {**os.environ, "PYTHONHASHSEED": "0"}
+        root = str(Path(__file__).resolve().parent.parent)
+        process = subprocess.run(command, capture_output=True, cwd=root, env=env, check=False)
+        if process.returncode:
+            tail = process.stderr.decode(errors="replace").strip().splitlines()[-5:]
+            raise RuntimeError(f"{label} worker failed: " + " | ".join(tail))
+        dumps = sorted(
+            (path for path in Path(out_dir).glob("callgrind.out.*")),
+            key=lambda path: int(path.suffix[1:]),
+        )
+        totals = [_total(path) for path in dumps]
+    return process.stdout.decode().strip().splitlines()[-1], totals
 
 
 def _total(path: Path) -> int:

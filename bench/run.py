@@ -23,12 +23,13 @@ if not __package__:
     # NOTE: run as a script: make the ``bench`` package importable from the repository root.
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import apps, coldstart, e2e, memory, report, timing
+from bench import apps, coldstart, e2e, login_cost, memory, report, timing
 from bench.scenarios import SCENARIOS, Scenario, write_static
 
 COLD_START = "cold_start"
 END_TO_END = "end_to_end"
 MEMORY = "memory"
+LOGIN_COST = "login_cost"
 
 # (scenario, framework) -> (app, environ, body): the cells that passed verification.
 Jobs = dict[tuple[str, str], tuple[timing.WSGIApp, dict[str, Any], bytes]]
@@ -37,7 +38,8 @@ Loaded = tuple[dict[str, timing.WSGIApp], dict[str, str]]
 
 
 def _parse(argv: list[str] | None) -> argparse.Namespace:
-    names = [scenario.name for scenario in SCENARIOS] + [COLD_START, END_TO_END, MEMORY]
+    names = [scenario.name for scenario in SCENARIOS]
+    names += [COLD_START, END_TO_END, MEMORY, LOGIN_COST]
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="few short rounds (a smoke test)")
     parser.add_argument("--rounds", type=int, help="rounds per cell (default 15, quick 3)")
@@ -196,6 +198,12 @@ def main(argv: list[str] | None = None) -> int:
         print(
             "\n".join(e2e.report(e2e.measure(1 if options.quick else 3, 1 if options.quick else 3)))
         )
+    if LOGIN_COST in selected or not options.scenario:
+        # NOTE: login_page against its floor (the ORM user loader alone) and the database's
+        # share of each side; ``bench/login_cost.py --count`` gives it in instructions.
+        print()
+        requests = 300 if options.quick else 2000
+        print("\n".join(login_cost.measure_and_report(False, requests, rounds)))
     if MEMORY in selected or not options.scenario:
         print()
         served, later = (2_000, 20_000) if options.quick else (10_000, 100_000)

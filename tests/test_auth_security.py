@@ -405,6 +405,66 @@ def test_with_a_database_configured_logins_live_in_its_tables(tmp_path: Path) ->
         admin.dispose()
 
 
+def test_with_hipflask_db_a_copied_cookie_dies_at_logout_on_every_worker(tmp_path: Path) -> None:
+    """Two apps on one SQLite file play two workers: the login check reads on each request's
+    db.session connection, a pooled one that already served requests, and still sees the
+    logout made by the other worker at once."""
+    from hipflask.db import SQLAlchemy
+
+    uri = f"sqlite:///{tmp_path / 'app.db'}"
+    first, users, _ = make_app(tmp_path, SQLALCHEMY_DATABASE_URI=uri)
+    second, _, manager = make_app(tmp_path, SQLALCHEMY_DATABASE_URI=uri)
+    by_id = {str(user.id): user for user in users.values()}
+    manager.user_loader(by_id.get)  # one user table (one password hash) for both workers
+    apps = [first, second]
+    databases = [SQLAlchemy(app) for app in apps]
+    try:
+        client = first.test_client()
+        login(client)
+        stolen = cookie_value(client, "session")
+        for _ in range(3):  # the second worker's pooled connection reads the record each time
+            assert replay(second, stolen).get("/me").status_code == 200
+        client.post("/logout")
+        assert replay(second, stolen).get("/me").status_code == 302
+        assert replay(first, stolen).get("/me").status_code == 302
+        assert not (tmp_path / "auth.db").exists()  # the records live in the app's database
+    finally:
+        for app, db in zip(apps, databases, strict=True):
+            with app.app_context():
+                db.engine.dispose()
+
+
+def test_with_hipflask_db_the_login_check_and_the_loader_share_one_connection(
+    tmp_path: Path,
+) -> None:
+    from sqlalchemy import event, select
+
+    from hipflask.db import SQLAlchemy
+
+    uri = f"sqlite:///{tmp_path / 'a.db'}"
+    app, users, manager = make_app(tmp_path, SQLALCHEMY_DATABASE_URI=uri)
+    db = SQLAlchemy(app)
+    by_id = {str(user.id): user for user in users.values()}
+
+    @manager.user_loader
+    def load_user(user_id: str) -> User | None:
+        db.session.execute(select(1))  # the app's loader reads the database, as most do
+        return by_id.get(user_id)
+
+    checkouts: list[object] = []
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "checkout", lambda *args: checkouts.append(args[0]))
+    try:
+        client = app.test_client()
+        login(client)
+        checkouts.clear()
+        assert client.get("/me").status_code == 200
+        assert len(checkouts) == 1
+    finally:
+        engine.dispose()
+
+
 def test_the_documented_pattern_upgrades_a_ported_werkzeug_hash(setup: Setup) -> None:
     import werkzeug.security  # only to make the hash a ported user table holds
 

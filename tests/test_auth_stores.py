@@ -258,6 +258,46 @@ def test_an_unreachable_store_is_a_503(tmp_path: Path) -> None:
         SQLiteLoginStore(tmp_path / "a-file" / "auth.db").get_login("x" * 43, 60)
 
 
+def test_the_login_check_reads_on_the_connection_the_reader_gives(tmp_path: Path) -> None:
+    from sqlalchemy import create_engine
+    from sqlalchemy.exc import InvalidRequestError, OperationalError
+
+    engine = create_engine(f"sqlite:///{tmp_path / 'auth.db'}")
+    given: list[Any] = []
+
+    def reader() -> Any:
+        given.append(engine.connect())
+        return given[-1]
+
+    try:
+        store = SQLAlchemyLoginStore(engine, login_reader=reader)
+        login_id = store.create_login("7", "hash", 60)
+        assert store.get_login(login_id, 60) == (  # type: ignore[comparison-overlap]
+            "7",
+            "hash",
+            pytest.approx(time.time() + 60, abs=5),
+        )
+        assert len(given) == 1
+        store.revoke_login(login_id)
+        assert store.get_login(login_id, 60) is None  # the same connection sees the delete
+
+        def unusable() -> Any:  # a session awaiting rollback: the pool serves the read
+            raise InvalidRequestError("this session's transaction has been rolled back")
+
+        login_id = store.create_login("7", "hash", 60)
+        assert SQLAlchemyLoginStore(engine, login_reader=unusable).get_login(login_id, 60)
+
+        def unreachable() -> Any:
+            raise OperationalError("connect", {}, Exception("server closed the connection"))
+
+        with pytest.raises(ServiceUnavailable):
+            SQLAlchemyLoginStore(engine, login_reader=unreachable).get_login(login_id, 60)
+    finally:
+        for connection in given:
+            connection.close()
+        engine.dispose()
+
+
 def test_the_login_manager_declares_the_tables_on_the_apps_metadata_at_init(
     tmp_path: Path,
 ) -> None:

