@@ -63,6 +63,27 @@ def test_a_new_code_replaces_an_assigned_status_line() -> None:
     assert (response.status, response.status_code) == ("201 Created", 201)
 
 
+def test_a_subclass_status_property_is_what_is_sent() -> None:
+    class Shouting(Response):
+        @property
+        def status(self) -> str:
+            return f"{self.status_code} SHOUTED"
+
+        @status.setter
+        def status(self, value: int | str) -> None:
+            Response.status.fset(self, value)  # type: ignore[attr-defined]
+
+    assert _wsgi(Shouting("x"))[0] == "200 SHOUTED"
+    assert _wsgi(Response("x", 599))[0] == "599 UNKNOWN"
+
+
+def test_a_subclass_default_mimetype_with_a_line_break_is_refused() -> None:
+    with pytest.raises(ValueError, match="CR, LF or NUL"):
+
+        class Broken(Response):
+            default_mimetype = "text/plain\r\nX-Evil: 1"
+
+
 @pytest.mark.parametrize("line", ["200 OK\r\nX-Evil: 1", "200 O\nK", "200 \x00"])
 def test_status_line_with_control_characters_is_refused(line: str) -> None:
     with pytest.raises(ValueError, match="control characters"):
