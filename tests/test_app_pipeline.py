@@ -1,0 +1,186 @@
+"""The request pipeline's inline path: whatever replaces or hooks into it, even after the
+first request, still runs (``App.full_dispatch_request`` skips calls only while nothing would
+notice)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from hipflask import App, Response, after_this_request, session
+
+
+def _plain_app() -> App:
+    """Return an app with no hook of its own: the default security headers' is off."""
+    app = App(__name__)
+    app.config.update(TESTING=True, SECURITY_HEADERS=False)
+    return app
+
+
+@pytest.fixture
+def app() -> App:
+    app = _plain_app()
+    app.config["SECRET_KEY"] = "a test secret key that is long enough"
+
+    @app.route("/")
+    def index() -> str:
+        return "hello"
+
+    @app.route("/response")
+    def response() -> Response:
+        return Response("made", 201)
+
+    return app
+
+
+def _warm(app: App) -> None:
+    """Make a first request, so the app is finalized and takes its inline path."""
+    assert app.test_client().get("/").data == b"hello"
+
+
+def test_hooks_added_after_the_first_request_run(app: App) -> None:
+    _warm(app)
+    seen: list[str] = []
+
+    @app.url_value_preprocessor
+    def values(endpoint: str | None, view_args: dict[str, Any] | None) -> None:
+        seen.append(f"values {endpoint}")
+
+    @app.before_request
+    def before() -> None:
+        seen.append("before")
+
+    @app.after_request
+    def after(response: Response) -> Response:
+        response.headers["X-After"] = "1"
+        return response
+
+    response = app.test_client().get("/")
+    assert seen == ["values index", "before"]
+    assert response.headers["X-After"] == "1"
+
+
+def test_hooks_added_straight_into_the_dicts_run(app: App) -> None:
+    _warm(app)
+    app.before_request_funcs.setdefault(None, []).append(lambda: "from the hook")
+    assert app.test_client().get("/").data == b"from the hook"
+
+
+def test_after_this_request_and_session_on_the_inline_path(app: App) -> None:
+    @app.route("/later")
+    def later() -> str:
+        @after_this_request
+        def stamp(response: Response) -> Response:
+            response.headers["X-Later"] = "yes"
+            return response
+
+        session["seen"] = True
+        return "later"
+
+    _warm(app)
+    response = app.test_client().get("/later")
+    assert response.headers["X-Later"] == "yes"
+    assert "session=" in response.headers["Set-Cookie"]
+
+
+def test_subclass_pipeline_methods_are_called() -> None:
+    calls: list[str] = []
+
+    class Traced(App):
+        def dispatch_request(self, ctx: Any) -> Any:
+            calls.append("dispatch")
+            return super().dispatch_request(ctx)
+
+        def make_response(self, rv: Any) -> Response:
+            calls.append("make_response")
+            return super().make_response(rv)
+
+    app = Traced(__name__)
+    app.config["SECURITY_HEADERS"] = False
+
+    @app.route("/")
+    def index() -> str:
+        return "hello"
+
+    assert app.test_client().get("/").data == b"hello"
+    assert calls == ["dispatch", "make_response"]
+
+
+@pytest.mark.parametrize(
+    "name", ["preprocess_request", "dispatch_request", "finalize_request", "process_response"]
+)
+def test_methods_replaced_on_the_instance_after_the_first_request_are_called(
+    app: App, name: str
+) -> None:
+    _warm(app)
+    original = getattr(app, name)
+    calls: list[str] = []
+
+    def traced(*args: Any, **kwargs: Any) -> Any:
+        calls.append(name)
+        return original(*args, **kwargs)
+
+    setattr(app, name, traced)
+    assert app.test_client().get("/").data == b"hello"
+    assert calls == [name]
+
+
+def test_make_response_replaced_after_the_first_request_is_called(app: App) -> None:
+    _warm(app)
+    original = app.make_response
+    app.make_response = lambda rv: original(rv.upper())  # type: ignore[method-assign]
+    assert app.test_client().get("/").data == b"HELLO"
+
+
+def test_class_method_replaced_before_the_first_request_is_called(
+    app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    original = App.process_response
+
+    def stamped(self: App, ctx: Any, response: Response) -> Response:
+        response.headers["X-Patched"] = "1"
+        return original(self, ctx, response)
+
+    monkeypatch.setattr(App, "process_response", stamped)
+    assert app.test_client().get("/").headers["X-Patched"] == "1"
+
+
+def test_response_class_swapped_after_the_first_request(app: App) -> None:
+    _warm(app)
+
+    class Plain(Response):
+        default_mimetype = "text/plain"
+
+    app.response_class = Plain
+    response = app.test_client().get("/")
+    assert response.headers["Content-Type"] == "text/plain; charset=utf-8"
+    # NOTE: a Response the view built itself is sent as it is.
+    assert app.test_client().get("/response").status_code == 201
+
+
+def test_signals_connected_after_the_first_request_are_sent(app: App) -> None:
+    _warm(app)
+    from hipflask.signals import request_finished
+
+    finished: list[int] = []
+
+    def on_finished(sender: App, response: Response, **extra: Any) -> None:
+        finished.append(response.status_code)
+
+    request_finished.connect(on_finished, app)
+    try:
+        app.test_client().get("/")
+    finally:
+        request_finished.disconnect(on_finished, app)
+    assert finished == [200]
+
+
+def test_automatic_options_and_routing_errors_keep_their_answers(app: App) -> None:
+    _warm(app)
+    client = app.test_client()
+    options = client.options("/")
+    assert options.status_code == 200
+    assert set(options.headers["Allow"].split(", ")) == {"GET", "HEAD", "OPTIONS"}
+    assert client.get("/missing").status_code == 404
+    assert client.post("/").status_code == 405
