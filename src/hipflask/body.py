@@ -42,7 +42,10 @@ class _LimitedStream:
             return b""
         if 0 <= size < self._remaining:
             return self._count(self._stream.read(size))
-        chunks = []
+        data = self._count(self._stream.read(self._remaining))
+        if self._remaining <= 0:
+            return data  # NOTE: the usual case: one read returned the whole rest
+        chunks = [data]
         while self._remaining > 0:
             chunks.append(self._count(self._stream.read(self._remaining)))
         return b"".join(chunks)
@@ -110,6 +113,14 @@ def _form_parser() -> Callable[..., tuple[ImmutableMultiDict, ImmutableMultiDict
     from .formparser import parse_form_data
 
     return parse_form_data
+
+
+@cache
+def _urlencoded_parser() -> Callable[[BinaryIO, int | None, FormLimits], ImmutableMultiDict]:
+    """Return the urlencoded body parser of :mod:`~hipflask.formparser` (imported once)."""
+    from .formparser import _parse_urlencoded
+
+    return _parse_urlencoded
 
 
 @cache

@@ -24,9 +24,14 @@ def parse_urlencoded_bytes(body: bytes) -> list[tuple[str, str]]:
         text = body.decode("ascii")
         if "%" not in text and "+" not in text:
             # PERF: nothing to unquote (name=alice&age=30): split and partition alone, what
-            # parse_qsl does minus its per-field calls: form 136,000 -> 115,800 instructions.
-            fields = (field.partition("=") for field in text.split("&") if field)
-            return [(name, value) for name, _, value in fields]
+            # parse_qsl does minus its per-field calls: form 136,000 -> 115,800 instructions;
+            # a plain loop, not a generator feeding a list comprehension: 11,760 -> 7,775.
+            pairs = []
+            for field in text.split("&"):
+                if field:
+                    name, _, value = field.partition("=")
+                    pairs.append((name, value))
+            return pairs
         # NOTE: percent escapes of an all-ASCII string form one run, which parse_qsl's unquote
         # decodes as UTF-8 with replacement: the same as decoding the unescaped bytes.
         return parse_qsl(text, keep_blank_values=True)
