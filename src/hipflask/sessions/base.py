@@ -386,7 +386,9 @@ class SessionInterface:
             )
             app.logger.warning(message)
             warnings.warn(message, UserWarning, stacklevel=2)
-        response.headers.add("Set-Cookie", header)
+        # NOTE: the name and attributes passed dump_cookie and the value is cookie-safe, so the
+        # header is appended as set_cookie appends its own, without Headers.add's checks.
+        response.headers._list.append(("Set-Cookie", header))
 
     def delete_session_cookie(self, app: App, response: Response) -> None:
         """Tell the browser to drop the session cookie."""

