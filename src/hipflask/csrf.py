@@ -37,7 +37,11 @@ from .exceptions import BadRequest
 
 # NOTE: the one core module outside the public API that a battery imports: the session's
 # signer, so tokens and session cookies share one HMAC set-up and key-rotation rule.
-from .sessions.signing import Signer, b64decode, b64encode
+# PERF: the session cookie's stdlib-hmac signer (itsdangerous' exact format, proven against it
+# in tests/test_sessions_signer.py) rather than itsdangerous itself: csrf_form 342,429 -> 307,964
+# instructions per request.
+from .sessions.signer import SessionSigner as Signer
+from .sessions.signer import b64decode, b64encode
 
 if TYPE_CHECKING:
     from .app import App

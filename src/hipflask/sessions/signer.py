@@ -9,8 +9,8 @@ itsdangerous accepts (its lenient base64 included), so cookies survive an upgrad
 deployment both ways (tests/test_sessions_signer.py checks it against itsdangerous).
 
 Keys are derived and HMAC's keyed inner and outer hash states built once per key, when the
-signer is built; each signature copies those states. itsdangerous stays the signer of
-everything else.
+signer is built; each signature copies those states. CSRF tokens (``hipflask.csrf``) are
+signed here too, with their own salt; itsdangerous stays the signer of everything else.
 """
 
 from __future__ import annotations
@@ -91,7 +91,8 @@ def _as_bytes(value: str | bytes) -> bytes:
 class SessionSigner:
     """Sign with ``secret_key``; verify with it or any of ``fallback_keys`` (key rotation).
 
-    The same interface as :class:`hipflask.sessions.signing.Signer`, which it replaces for sessions.
+    The same interface as :class:`hipflask.sessions.signing.Signer`, which it replaces for
+    sessions and CSRF tokens.
     """
 
     __slots__ = ("_pads",)
