@@ -84,6 +84,15 @@ def test_int_converter_refuses_too_many_digits_with_a_404() -> None:
         url_map.match("/post/" + "9" * 10_000)
 
 
+def test_an_int_converter_subclass_keeps_its_to_python() -> None:
+    class Doubled(IntegerConverter):
+        def to_python(self, value: str) -> int:
+            return 2 * int(value)
+
+    url_map = Map([Rule("/n/<doubled:n>", endpoint="n")], converters={"doubled": Doubled})
+    assert url_map.match("/n/21")[1] == {"n": 42}
+
+
 def test_signed_int_and_bounds() -> None:
     url_map = make_map(
         Rule("/delta/<int(signed=True):delta>", endpoint="delta"),
