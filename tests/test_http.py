@@ -352,6 +352,19 @@ def test_if_none_match_uses_weak_comparison() -> None:
     assert is_resource_modified(if_none_match='"x"', if_modified_since=None, etag=None)
 
 
+@given(
+    st.text(alphabet='"Ww/ ,*ab\t', max_size=12)
+    | st.from_regex(r'(?:[Ww]/)?"[^"]*"', fullmatch=True)
+)
+def test_a_tag_sent_back_as_it_was_given_reads_as_the_parsed_header_says(tag: str) -> None:
+    # The revalidation fast path (header == ETag) must answer as parsing the header does.
+    etags = parse_etags(tag)
+    unquoted = unquote_etag(tag)[0]
+    parsed = not etags.star_tag and (unquoted is None or not etags.contains_weak(unquoted))
+    expected = parsed if tag else True
+    assert is_resource_modified(if_none_match=tag, if_modified_since=None, etag=tag) is expected
+
+
 def test_if_none_match_wins_over_if_modified_since() -> None:
     long_ago = "Sun, 06 Nov 1994 08:49:37 GMT"
     future = "Sun, 06 Nov 2094 08:49:37 GMT"
