@@ -285,8 +285,6 @@ def content_range_header(start: int, stop: int, length: int) -> str:
 # NOTE: the bare alternative is greedy (and stripped later): a lazy one backtracks
 # quadratically over long runs of spaces.
 _ETAG = re.compile(r'\s*([Ww]/)?(?:"([^"]*)"\s*(?:,|\Z)|([^,]*)(?:,|\Z))')
-#: One non-empty quoted entity tag, strong or weak: what a server sends in ``ETag``.
-_ONE_ETAG = re.compile(r'(?:[Ww]/)?"[^"]+"')
 
 
 def quote_etag(etag: str, weak: bool = False) -> str:
@@ -351,10 +349,13 @@ def is_resource_modified(
     which is compared to the second. ``etag`` may be quoted or bare.
     """
     if if_none_match:
-        # PERF: a client revalidating sends back the very tag it was given; then one regex
-        # says it matches, without parsing the header: not_modified 171,457 -> 158,199.
-        if if_none_match == etag and _ONE_ETAG.fullmatch(etag) is not None:
-            return False
+        # PERF: a client revalidating sends back the very tag it was given; when that is one
+        # non-empty quoted tag, it matches without parsing the header: not_modified 171,457
+        # -> 158,199 instructions per request. (No regex: compiling one costs start-up time.)
+        if if_none_match == etag:
+            quoted = etag[2:] if etag[:2] in ("W/", "w/") else etag
+            if len(quoted) > 2 and quoted[0] == quoted[-1] == '"' and '"' not in quoted[1:-1]:
+                return False
         etags = parse_etags(if_none_match)
         if etags.star_tag:
             return False
