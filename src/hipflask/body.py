@@ -10,11 +10,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from functools import cache
-from typing import TYPE_CHECKING, Any, BinaryIO
 
 from .exceptions import ClientDisconnected, RequestEntityTooLarge
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any, BinaryIO
+
     from .formparser import FormLimits
     from .multidict import ImmutableMultiDict
 

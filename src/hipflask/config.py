@@ -13,7 +13,10 @@ import os
 import types
 from collections.abc import Callable, Mapping
 from datetime import timedelta
-from typing import IO, Any
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import IO, Any
 
 #: Every setting the core reads, with its default. The batteries document their own keys.
 DEFAULT_CONFIG: dict[str, Any] = {
@@ -92,7 +95,7 @@ class ConfigAttribute:
         obj.config[self.__name__] = value
 
 
-class Config(dict[str, Any]):
+class Config(dict[str, "Any"]):
     """A dict of settings with loaders for objects, files, mappings and the environment."""
 
     def __init__(

@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
-from typing import Any, TypeVar, overload
 from urllib.parse import quote, quote_plus, unquote
 
 from .accept import Accept, MIMEAccept
@@ -23,6 +22,12 @@ from .etags import ETags
 from .exceptions import BadRequest, RequestedRangeNotSatisfiable
 from .headers import check_header_name, check_header_value
 from .multidict import MultiDict
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, TypeVar, overload
+
+    _AcceptT = TypeVar("_AcceptT", bound=Accept)
 
 __all__ = [
     "check_header_name",
@@ -49,7 +54,6 @@ __all__ = [
     "url_quote",
 ]
 
-_AcceptT = TypeVar("_AcceptT", bound=Accept)
 
 #: Parsers stop after this many items; legitimate headers are far below.
 MAX_ACCEPT_ENTRIES = 64
@@ -151,10 +155,14 @@ def dump_options_header(header: str, options: Mapping[str, Any]) -> str:
     return "; ".join(parts)
 
 
-@overload
-def parse_accept_header(value: str | None) -> MIMEAccept: ...
-@overload
-def parse_accept_header(value: str | None, cls: type[_AcceptT]) -> _AcceptT: ...
+if TYPE_CHECKING:
+
+    @overload
+    def parse_accept_header(value: str | None) -> MIMEAccept: ...
+    @overload
+    def parse_accept_header(value: str | None, cls: type[_AcceptT]) -> _AcceptT: ...
+
+
 def parse_accept_header(value: str | None, cls: type[Accept] = MIMEAccept) -> Accept:
     """Parse an ``Accept``-style header into ``cls``.
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 import json
-from typing import TYPE_CHECKING, Any, BinaryIO
 from urllib.parse import parse_qsl, quote
 
 from .accept import MIMEAccept
@@ -40,7 +39,10 @@ from .multidict import CombinedMultiDict, ImmutableMultiDict
 from .useragent import UserAgent
 from .wsgi import _decode_wsgi_str, _decode_wsgi_str_lenient, _server_host
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any, BinaryIO
+
     from .app import App
     from .authorization import Authorization
     from .routing.map import Rule

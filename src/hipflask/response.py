@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
 
 from .cookies import dump_cookie
 from .ctx import app_ctx_var, request_ctx_var
@@ -18,10 +17,12 @@ from .headers import Headers, check_header_value
 from .http import parse_options_header
 from .status import _parse_status, _status_line
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from http import HTTPStatus
+    from typing import Any
 
-HeadersLike = Headers | Mapping[str, Any] | Iterable[tuple[str, Any]]
+    HeadersLike = Headers | Mapping[str, Any] | Iterable[tuple[str, Any]]
 
 
 class Response:

@@ -11,12 +11,14 @@ import json as _json
 import json.encoder
 from collections.abc import Callable
 from datetime import date
-from typing import TYPE_CHECKING, Any
 
 from ..ctx import app_ctx_var
 from ..dates import http_date
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from ..app import App
     from ..response import Response
 

@@ -8,10 +8,12 @@ the app's host, script root and defaults on top.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from .map import Map, Rule
 
 _QUERY_SAFE = "!$'()*,/:;?@"

@@ -10,11 +10,12 @@ rule does not fit", so matching and building try the next rule.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     import uuid
+    from typing import Any
 
     from .map import Map
 

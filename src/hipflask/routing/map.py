@@ -12,7 +12,6 @@ from __future__ import annotations
 import _thread
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import Any
 from urllib.parse import quote
 
 from ..exceptions import NotFound
@@ -35,6 +34,10 @@ from .converters import UnicodeConverter as UnicodeConverter
 from .converters import UUIDConverter as UUIDConverter
 from .matcher import Matcher, finish_match
 from .parser import _inner_groups, _parse_arguments, _parse_rule, _Variable
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 _PLACEHOLDER_RE = re.compile(r"<([a-zA-Z_][a-zA-Z0-9_]*)>")
 

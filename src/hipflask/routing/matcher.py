@@ -19,13 +19,15 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
 from operator import attrgetter
-from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from ..exceptions import MethodNotAllowed, NotFound, RequestRedirect
 from .converters import _PATH_SAFE, ValidationError
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from .converters import BaseConverter
     from .map import Rule
 

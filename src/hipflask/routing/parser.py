@@ -7,8 +7,12 @@ syntax and converter arguments that are not literals raise ValueError there.
 from __future__ import annotations
 
 import re
+from collections import namedtuple
 from functools import lru_cache
-from typing import Any, NamedTuple
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, NamedTuple
 
 _VARIABLE_RE = re.compile(
     r"<(?:(?P<converter>[a-zA-Z_][a-zA-Z0-9_]*)(?:\((?P<arguments>.*?)\))?:)?"
@@ -20,10 +24,15 @@ _ARGUMENT_RE = re.compile(
 )
 
 
-class _Variable(NamedTuple):
-    name: str
-    converter: str
-    arguments: str | None
+if TYPE_CHECKING:
+
+    class _Variable(NamedTuple):
+        name: str
+        converter: str
+        arguments: str | None
+
+else:  # NOTE: the same class without importing typing (see hipflask/__init__.py)
+    _Variable = namedtuple("_Variable", "name converter arguments")
 
 
 def _parse_rule(string: str) -> list[str | _Variable]:

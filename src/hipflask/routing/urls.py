@@ -8,13 +8,16 @@ URLs are external (absolute) by default, as in Flask. ``inject_url_defaults`` an
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, NamedTuple
+from collections import namedtuple
 from urllib.parse import quote
 
 from ..ctx import app_ctx_var, request_ctx_var
 from .building import BuildError
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any, NamedTuple
+
     from ..app import App
 
 _ANCHOR_SAFE = "%!#$&'()*+,/:;=?@"
@@ -44,14 +47,19 @@ def url_for(
     return build_url(app_ctx.app, endpoint, values, _anchor, _method, _scheme, _external)
 
 
-class _Base(NamedTuple):
-    """Where built URLs start: the endpoint resolved, external or not, root, host, scheme."""
+if TYPE_CHECKING:
 
-    endpoint: str
-    external: bool
-    script_root: str
-    host: str
-    scheme: str
+    class _Base(NamedTuple):
+        """Where built URLs start: the endpoint resolved, external or not, root, host, scheme."""
+
+        endpoint: str
+        external: bool
+        script_root: str
+        host: str
+        scheme: str
+
+else:  # NOTE: the same class without importing typing (see hipflask/__init__.py)
+    _Base = namedtuple("_Base", "endpoint external script_root host scheme")
 
 
 def build_url(
