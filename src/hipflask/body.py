@@ -7,11 +7,11 @@ never the raw ``wsgi.input``: reading past ``Content-Length`` (or, for chunked i
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from functools import cache
 
 from .exceptions import ClientDisconnected, RequestEntityTooLarge
+from .lazyload import lazy_compile
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from .formparser import FormLimits
     from .multidict import ImmutableMultiDict
 
-_JSON_BRACKETS = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{}]', re.DOTALL)
+_JSON_BRACKETS = lazy_compile(rb'(?s)"(?:[^"\\]|\\.)*"|[\[\]{}]')
 
 
 class _LimitedStream:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import errno
 import importlib
-import json
 import os
 import types
 from collections.abc import Callable, Mapping
@@ -117,12 +116,17 @@ class Config(dict[str, "Any"]):
         return self.from_pyfile(filename, silent=silent)
 
     def from_prefixed_env(
-        self, prefix: str = "HIPFLASK", *, loads: Callable[[str], Any] = json.loads
+        self, prefix: str = "HIPFLASK", *, loads: Callable[[str], Any] | None = None
     ) -> bool:
         """Load every ``PREFIX_KEY`` environment variable, JSON-decoding values when possible.
 
-        ``PREFIX_A__B`` sets ``config['A']['B']``, as in Flask.
+        ``PREFIX_A__B`` sets ``config['A']['B']``, as in Flask. ``loads`` defaults to
+        :func:`json.loads`.
         """
+        if loads is None:
+            import json
+
+            loads = json.loads
         prefix = f"{prefix}_"
         for key in sorted(os.environ):
             if not key.startswith(prefix):

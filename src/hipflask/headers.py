@@ -8,11 +8,11 @@ so no header can smuggle another one in. A missing header raises
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from collections.abc import Set as AbstractSet
 
 from .exceptions import BadRequestKeyError
+from .lazyload import lazy_compile
 from .multidict import _MISSING, _all_converted, _converted, _immutable, _iter_multi_items
 
 TYPE_CHECKING = False
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 __all__ = ["EnvironHeaders", "Headers", "check_header_name", "check_header_value"]
 
-_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+_TOKEN = lazy_compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 # PERF: header names are few and repeat on every response; a fullmatch costs ~200 ns, a set
 # lookup ~20 ns. Bounded so names read from clients cannot grow it without limit.
 _KNOWN_NAMES: set[str] = set()

@@ -6,7 +6,6 @@ refuse CR and LF (no header injection); cookies are written by :func:`hipflask.h
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime, timedelta
 
@@ -15,14 +14,18 @@ from .ctx import app_ctx_var, request_ctx_var
 from .exceptions import HTTPException, redirect_body, redirect_location
 from .headers import Headers, check_header_value
 from .http import parse_options_header
+from .lazyload import lazy_import
 from .status import _parse_status, _status_line
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    import json
     from http import HTTPStatus
     from typing import Any
 
     HeadersLike = Headers | Mapping[str, Any] | Iterable[tuple[str, Any]]
+else:
+    json = lazy_import("json")
 
 
 class Response:

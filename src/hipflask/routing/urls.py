@@ -9,16 +9,19 @@ URLs are external (absolute) by default, as in Flask. ``inject_url_defaults`` an
 from __future__ import annotations
 
 from collections import namedtuple
-from urllib.parse import quote
 
 from ..ctx import app_ctx_var, request_ctx_var
+from ..lazyload import lazy_import
 from .building import BuildError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    import urllib.parse as _urlparse
     from typing import Any, NamedTuple
 
     from ..app import App
+else:
+    _urlparse = lazy_import("urllib.parse")
 
 _ANCHOR_SAFE = "%!#$&'()*+,/:;=?@"
 
@@ -92,7 +95,7 @@ def build_url(
             host, external = target_host, True
     url = base.script_root + path
     if anchor is not None:
-        url = f"{url}#{quote(anchor, safe=_ANCHOR_SAFE)}"
+        url = f"{url}#{_urlparse.quote(anchor, safe=_ANCHOR_SAFE)}"
     if external:
         return f"{scheme or base.scheme}://{host}{url}"
     return url
