@@ -32,6 +32,7 @@ LAYERS: dict[str, int] = {
     "headers": 0,
     "hosts": 0,
     "http": 0,
+    "lazyload": 0,
     "multidict": 0,
     # 1: request, response and what they are made of; contexts; JSON.
     "body": 1,

@@ -124,6 +124,24 @@ def test_import_hipflask_loads_no_heavy_library() -> None:
     assert result.stdout.strip() == "[]"
 
 
+# Standard-library modules `import hipflask` leaves to the first request (or route) needing them.
+NOT_AT_IMPORT_STDLIB = ["typing", "re", "json", "urllib.parse", "contextlib", "enum", "ipaddress"]
+
+
+def test_import_hipflask_defers_stdlib_modules_to_first_use() -> None:
+    # NOTE: only what the import itself loads counts (site and sitecustomize may load some).
+    code = (
+        "import sys\n"
+        "before = set(sys.modules)\n"
+        "import hipflask\n"
+        f"print([m for m in {NOT_AT_IMPORT_STDLIB!r} if m in set(sys.modules) - before])\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]"
+
+
 def test_a_session_and_a_urlencoded_form_load_no_heavy_library() -> None:
     code = (
         "import io, sys\n"

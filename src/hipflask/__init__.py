@@ -7,7 +7,6 @@ Names whose modules import heavy dependencies (Jinja2, blinker, click) load on f
 from __future__ import annotations
 
 from importlib import import_module
-from typing import TYPE_CHECKING, Any
 
 from ._version import __version__ as __version__
 from .app import App
@@ -31,7 +30,14 @@ from .request import Request
 from .response import Response, make_response, redirect
 from .routing.urls import url_for
 
+# PERF: the modules `import hipflask` loads never import `typing` at run time (typing and what
+# it pulls in, contextlib, cost 28 million instructions, ~7 ms, of the import): they write
+# `TYPE_CHECKING = False` (mypy and ruff read the name as typing.TYPE_CHECKING), import typing's
+# names under `if TYPE_CHECKING:` and keep overloads, TypeVars and casts for the type checker.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from markupsafe import Markup, escape
 
     from .files import send_file, send_from_directory

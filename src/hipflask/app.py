@@ -18,7 +18,6 @@ import os
 import sys
 from collections.abc import Callable, Iterable
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
 
 from . import errorhandling, registration, services, wiring
 from .config import DEFAULT_CONFIG, Config, ConfigAttribute
@@ -35,8 +34,10 @@ from .routing.map import Map, Rule
 from .routing.urls import build_url
 from .scaffold import Scaffold, ensure_sync, find_instance_path
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     import logging
+    from typing import Any
 
     from .blueprints import Blueprint
     from .cli.appgroup import AppGroup

@@ -10,16 +10,19 @@ from __future__ import annotations
 import os
 from collections import defaultdict
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar
 
 from . import wiring
 from .scaffold import Scaffold, ensure_sync, setupmethod
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any, TypeVar
+
     from .app import App
     from .cli.appgroup import AppGroup
 
-F = TypeVar("F", bound=Callable[..., Any])
+    F = TypeVar("F", bound=Callable[..., Any])
+
 DeferredSetupFunction = Callable[["BlueprintSetupState"], None]
 
 

@@ -7,18 +7,20 @@ never the raw ``wsgi.input``: reading past ``Content-Length`` (or, for chunked i
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from functools import cache
-from typing import TYPE_CHECKING, Any, BinaryIO
 
 from .exceptions import ClientDisconnected, RequestEntityTooLarge
+from .lazyload import lazy_compile
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any, BinaryIO
+
     from .formparser import FormLimits
     from .multidict import ImmutableMultiDict
 
-_JSON_BRACKETS = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{}]', re.DOTALL)
+_JSON_BRACKETS = lazy_compile(rb'(?s)"(?:[^"\\]|\\.)*"|[\[\]{}]')
 
 
 class _LimitedStream:

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import errno
 import importlib
-import json
 import os
 import types
 from collections.abc import Callable, Mapping
 from datetime import timedelta
-from typing import IO, Any
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import IO, Any
 
 #: Every setting the core reads, with its default. The batteries document their own keys.
 DEFAULT_CONFIG: dict[str, Any] = {
@@ -92,7 +94,7 @@ class ConfigAttribute:
         obj.config[self.__name__] = value
 
 
-class Config(dict[str, Any]):
+class Config(dict[str, "Any"]):
     """A dict of settings with loaders for objects, files, mappings and the environment."""
 
     def __init__(
@@ -114,12 +116,17 @@ class Config(dict[str, Any]):
         return self.from_pyfile(filename, silent=silent)
 
     def from_prefixed_env(
-        self, prefix: str = "HIPFLASK", *, loads: Callable[[str], Any] = json.loads
+        self, prefix: str = "HIPFLASK", *, loads: Callable[[str], Any] | None = None
     ) -> bool:
         """Load every ``PREFIX_KEY`` environment variable, JSON-decoding values when possible.
 
-        ``PREFIX_A__B`` sets ``config['A']['B']``, as in Flask.
+        ``PREFIX_A__B`` sets ``config['A']['B']``, as in Flask. ``loads`` defaults to
+        :func:`json.loads`.
         """
+        if loads is None:
+            import json
+
+            loads = json.loads
         prefix = f"{prefix}_"
         for key in sorted(os.environ):
             if not key.startswith(prefix):

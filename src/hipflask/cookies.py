@@ -7,21 +7,27 @@ refuses anything that could end a header line early (CR, LF, NUL) with ValueErro
 
 from __future__ import annotations
 
-import re
 from datetime import date, datetime, timedelta
 from time import time
-from urllib.parse import quote
 
 from .dates import http_date, parse_date
 from .headers import check_header_name
+from .lazyload import lazy_compile, lazy_import
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import re
+    import urllib.parse as _urlparse
+else:
+    _urlparse = lazy_import("urllib.parse")
 
 __all__ = ["dump_cookie", "parse_cookie", "parse_cookie_lists"]
 
 #: The parser stops after this many cookies; legitimate headers are far below.
 MAX_COOKIES = 256
 
-_COOKIE_OCTETS = re.compile(r"[\x21\x23-\x2b\x2d-\x3a\x3c-\x5b\x5d-\x7e]*")
-_COOKIE_ESCAPE = re.compile(rb'[\x00-\x20",;\\\x7f-\xff]')
+_COOKIE_OCTETS = lazy_compile(r"[\x21\x23-\x2b\x2d-\x3a\x3c-\x5b\x5d-\x7e]*")
+_COOKIE_ESCAPE = lazy_compile(rb'[\x00-\x20",;\\\x7f-\xff]')
 _COOKIE_ESCAPES = {
     **{
         bytes([byte]): f"\\{byte:03o}".encode()
@@ -30,9 +36,9 @@ _COOKIE_ESCAPES = {
     b'"': b'\\"',
     b"\\": b"\\\\",
 }
-_COOKIE_UNESCAPE = re.compile(r"\\([0-3][0-7]{2}|.)", re.DOTALL)
+_COOKIE_UNESCAPE = lazy_compile(r"(?s)\\([0-3][0-7]{2}|.)")
 _SAMESITE = frozenset(("Strict", "Lax", "None"))
-_ATTRIBUTE_BREAKERS = re.compile(r"[;\r\n\x00]")
+_ATTRIBUTE_BREAKERS = lazy_compile(r"[;\r\n\x00]")
 
 
 def parse_cookie(header: str | None) -> dict[str, str]:
@@ -208,7 +214,7 @@ def _cookie_domain(domain: str) -> str:
 def _cookie_path(path: str) -> str:
     if path == "/":
         return path
-    return quote(_check_attribute("path", path), safe="%!$&'()*+,/:=@~")
+    return _urlparse.quote(_check_attribute("path", path), safe="%!$&'()*+,/:=@~")
 
 
 def _cookie_expires(expires: str | datetime | date | int | float) -> str:

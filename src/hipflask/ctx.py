@@ -12,16 +12,19 @@ from contextvars import ContextVar, Token
 from functools import update_wrapper
 from operator import attrgetter
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from .request import Request
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any, TypeVar
+
     from .app import App
     from .response import Response
     from .sessions.base import SessionMixin
 
-F = TypeVar("F", bound=Callable[..., Any])
+    F = TypeVar("F", bound=Callable[..., Any])
+
 
 #: The active app context: ``app_ctx_var.get(None)`` is the context or None. Read it where a
 #: proxy costs too much; never set it (push a context instead).
@@ -383,18 +386,18 @@ _APP_NAMES = (
     *("debug", "name", "testing", "response_class", "jinja_env", "session_interface"),
     *("import_name", "root_path", "instance_path"),
 )
-current_app: App = cast("App", _proxy(_current_app, "current_app", _APP_NAMES))
-g: _AppCtxGlobals = cast(_AppCtxGlobals, LocalProxy(_current_g, "g"))
+current_app: App = _proxy(_current_app, "current_app", _APP_NAMES)  # type: ignore[assignment]
+g: _AppCtxGlobals = LocalProxy(_current_g, "g")  # type: ignore[assignment]
 # NOTE: environ, method and app are instance attributes, missing from dir(Request).
 # PERF: without a forwarding property, request.method went through a failed lookup and
 # __getattr__: 5,961 -> 1,747 instructions per read.
 _REQUEST_NAMES = (*dir(Request), "environ", "method", "app")
-request: Request = cast("Request", _proxy(_current_request, "request", _REQUEST_NAMES))
-session: SessionMixin = cast("SessionMixin", _proxy(_current_session, "session", _SESSION_NAMES))
+request: Request = _proxy(_current_request, "request", _REQUEST_NAMES)  # type: ignore[assignment]
+session: SessionMixin = _proxy(_current_session, "session", _SESSION_NAMES)  # type: ignore[assignment]
 #: The active app context and request context (Flask's ``flask.globals.app_ctx`` and
 #: ``request_ctx``), for extensions that keep state on them.
-app_ctx: AppContext = cast(AppContext, LocalProxy(_current_app_ctx, "app_ctx"))
-request_ctx: RequestContext = cast(RequestContext, LocalProxy(_current_request_ctx, "request_ctx"))
+app_ctx: AppContext = LocalProxy(_current_app_ctx, "app_ctx")  # type: ignore[assignment]
+request_ctx: RequestContext = LocalProxy(_current_request_ctx, "request_ctx")  # type: ignore[assignment]
 
 
 def has_app_context() -> bool:
@@ -427,7 +430,7 @@ def copy_current_request_context(func: F) -> F:
         with copied:
             return func(*args, **kwargs)
 
-    return cast(F, update_wrapper(wrapper, func))
+    return update_wrapper(wrapper, func)  # type: ignore[return-value]
 
 
 def stream_with_context(generator_or_function: Any) -> Any:

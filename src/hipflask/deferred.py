@@ -8,15 +8,17 @@ must survive a crash or a restart belongs in ``hipflask.tasks``.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar
 
 from .ctx import after_this_request, app_ctx_var
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any, TypeVar
+
     from .app import App
     from .response import Response
 
-F = TypeVar("F", bound=Callable[[], Any])
+    F = TypeVar("F", bound=Callable[[], Any])
 
 
 def after_this_response(func: F) -> F:

@@ -8,11 +8,13 @@ They run only when a hook or a view raised; the request pipeline itself stays in
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
 
 from .exceptions import HTTPException, InternalServerError, RequestRedirect
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from .app import App
     from .ctx import RequestContext
     from .response import Response

@@ -7,14 +7,22 @@ a small HTML page. Exceptions never carry a traceback to the client.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any, ClassVar, NoReturn
-from urllib.parse import quote
 
+from .lazyload import lazy_import
+
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    import json
+    import urllib.parse as _urlparse
+    from typing import Any, ClassVar, NoReturn
+
     from .request import Request
     from .response import Response
+else:
+    # PERF: loaded by the first error answered in JSON and the first redirect.
+    json = lazy_import("json")
+    _urlparse = lazy_import("urllib.parse")
 
 
 _BODIES: dict[tuple[Any, ...], tuple[str, str]] = {}
@@ -472,7 +480,7 @@ _LOCATION_SAFE = "/:?#[]@!$&'()*+,;=%~"
 
 def redirect_location(location: str) -> str:
     """Return ``location`` percent-encoded for a ``Location`` header."""
-    return quote(location, safe=_LOCATION_SAFE)
+    return _urlparse.quote(location, safe=_LOCATION_SAFE)
 
 
 def redirect_body(location: str) -> str:

@@ -8,9 +8,12 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from io import BytesIO
-from typing import IO
 
 from .headers import Headers
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import IO
 
 __all__ = ["FileStorage"]
 

@@ -8,19 +8,23 @@ so no header can smuggle another one in. A missing header raises
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from collections.abc import Set as AbstractSet
-from typing import Any, TypeVar, overload
 
 from .exceptions import BadRequestKeyError
+from .lazyload import lazy_compile
 from .multidict import _MISSING, _all_converted, _converted, _immutable, _iter_multi_items
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, TypeVar, overload
+
+    _T = TypeVar("_T")
+    _D = TypeVar("_D")
 
 __all__ = ["EnvironHeaders", "Headers", "check_header_name", "check_header_value"]
 
-_T = TypeVar("_T")
-_D = TypeVar("_D")
-_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+_TOKEN = lazy_compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 # PERF: header names are few and repeat on every response; a fullmatch costs ~200 ns, a set
 # lookup ~20 ns. Bounded so names read from clients cannot grow it without limit.
 _KNOWN_NAMES: set[str] = set()
@@ -67,10 +71,13 @@ class Headers:
         elif defaults is not None:
             self.extend(defaults)
 
-    @overload
-    def __getitem__(self, key: str) -> str: ...
-    @overload
-    def __getitem__(self, key: int) -> tuple[str, str]: ...
+    if TYPE_CHECKING:
+
+        @overload
+        def __getitem__(self, key: str) -> str: ...
+        @overload
+        def __getitem__(self, key: int) -> tuple[str, str]: ...
+
     def __getitem__(self, key: str | int) -> str | tuple[str, str]:
         """Return the first value of ``key`` (else 400), or the pair at an int index."""
         if isinstance(key, int):
@@ -81,14 +88,17 @@ class Headers:
                 return value
         raise BadRequestKeyError(key)
 
-    @overload
-    def get(self, key: str) -> str | None: ...
-    @overload
-    def get(self, key: str, default: _D) -> str | _D: ...
-    @overload
-    def get(self, key: str, *, type: Callable[[str], _T]) -> _T | None: ...
-    @overload
-    def get(self, key: str, default: _D, type: Callable[[str], _T]) -> _T | _D: ...
+    if TYPE_CHECKING:
+
+        @overload
+        def get(self, key: str) -> str | None: ...
+        @overload
+        def get(self, key: str, default: _D) -> str | _D: ...
+        @overload
+        def get(self, key: str, *, type: Callable[[str], _T]) -> _T | None: ...
+        @overload
+        def get(self, key: str, default: _D, type: Callable[[str], _T]) -> _T | _D: ...
+
     def get(self, key: str, default: Any = None, type: Callable[[str], Any] | None = None) -> Any:
         """Return the first value of ``key``, converted by ``type``, or ``default``."""
         ikey = key.lower()
@@ -329,14 +339,17 @@ class EnvironHeaders:
             raise BadRequestKeyError(key)
         return value
 
-    @overload
-    def get(self, key: str) -> str | None: ...
-    @overload
-    def get(self, key: str, default: _D) -> str | _D: ...
-    @overload
-    def get(self, key: str, *, type: Callable[[str], _T]) -> _T | None: ...
-    @overload
-    def get(self, key: str, default: _D, type: Callable[[str], _T]) -> _T | _D: ...
+    if TYPE_CHECKING:
+
+        @overload
+        def get(self, key: str) -> str | None: ...
+        @overload
+        def get(self, key: str, default: _D) -> str | _D: ...
+        @overload
+        def get(self, key: str, *, type: Callable[[str], _T]) -> _T | None: ...
+        @overload
+        def get(self, key: str, default: _D, type: Callable[[str], _T]) -> _T | _D: ...
+
     def get(self, key: str, default: Any = None, type: Callable[[str], Any] | None = None) -> Any:
         """Return the header ``key``, converted by ``type``, or ``default``."""
         value = self._lookup(key)

@@ -5,8 +5,13 @@ Core, not a battery: :class:`~hipflask.request.Request` checks the host when it 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
+
+from .lazyload import lazy_compile
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import re
 
 __all__ = ["check_trusted_host", "is_valid_host", "split_host"]
 
@@ -14,10 +19,7 @@ __all__ = ["check_trusted_host", "is_valid_host", "split_host"]
 # (spaces, slashes, "@", "?", control characters) is malformed and refused outright, so it can
 # never reach request.url or an external URL. The grammar is Werkzeug's, except that "_" is
 # tolerated (Docker and other internal service names use it; it cannot end a URL's host).
-_HOST_RE = re.compile(
-    r"([a-z0-9._-]+|\[[a-f0-9]*:[a-f0-9.:]+\])(?::([1-9][0-9]{0,4}))?",
-    re.ASCII | re.IGNORECASE,
-)
+_HOST_RE = lazy_compile(r"(?ai)([a-z0-9._-]+|\[[a-f0-9]*:[a-f0-9.:]+\])(?::([1-9][0-9]{0,4}))?")
 
 
 def _match_host(host: str) -> re.Match[str] | None:

@@ -9,11 +9,8 @@ from here too.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
-from typing import Any, TypeVar, overload
-from urllib.parse import quote, quote_plus, unquote
 
 from .accept import Accept, MIMEAccept
 from .cookies import MAX_COOKIES as MAX_COOKIES
@@ -22,7 +19,17 @@ from .dates import http_date, parse_date
 from .etags import ETags
 from .exceptions import BadRequest, RequestedRangeNotSatisfiable
 from .headers import check_header_name, check_header_value
+from .lazyload import lazy_compile, lazy_import
 from .multidict import MultiDict
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import urllib.parse as _urlparse
+    from typing import Any, TypeVar, overload
+
+    _AcceptT = TypeVar("_AcceptT", bound=Accept)
+else:
+    _urlparse = lazy_import("urllib.parse")
 
 __all__ = [
     "check_header_name",
@@ -49,7 +56,6 @@ __all__ = [
     "url_quote",
 ]
 
-_AcceptT = TypeVar("_AcceptT", bound=Accept)
 
 #: Parsers stop after this many items; legitimate headers are far below.
 MAX_ACCEPT_ENTRIES = 64
@@ -60,20 +66,19 @@ _TOKEN_CHARS = frozenset(
     "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 )
 # NOTE: only \" and \\ are unescaped: browsers send Windows paths with raw backslashes.
-_BACKSLASH_ESCAPE = re.compile(r'\\(["\\])')
+_BACKSLASH_ESCAPE = lazy_compile(r'\\(["\\])')
 
 # -- options headers ---------------------------------------------------------------------------
 
 # NOTE: an unclosed quote runs to the end of the input instead of failing, so a match never
 # backtracks and a whole header is scanned once (linear time on any input).
-_OPTION = re.compile(
-    r"""
+_OPTION = lazy_compile(
+    r"""(?sx)
     ;\s*
     (?P<key>[^\s;=]*)\s*
     (?:=\s*(?P<value>"(?:[^"\\]|\\.)*\\?(?:"|\Z)|[^;]*))?
     [^;]*
-    """,
-    re.VERBOSE | re.DOTALL,
+    """
 )
 _EXTENDED_CHARSETS = frozenset(("utf-8", "utf8", "iso-8859-1", "latin-1", "us-ascii"))
 
@@ -123,11 +128,11 @@ def _decode_rfc2231(value: str) -> str | None:
     """Decode ``charset'language'percent-encoded``; None for an unknown charset."""
     charset, quote_mark, rest = value.partition("'")
     if not quote_mark:
-        return unquote(value, errors="replace")
+        return _urlparse.unquote(value, errors="replace")
     charset = charset.lower() or "utf-8"
     if charset not in _EXTENDED_CHARSETS:
         return None
-    return unquote(rest.partition("'")[2], encoding=charset, errors="replace")
+    return _urlparse.unquote(rest.partition("'")[2], encoding=charset, errors="replace")
 
 
 def quote_header_value(value: Any, allow_token: bool = True) -> str:
@@ -151,10 +156,14 @@ def dump_options_header(header: str, options: Mapping[str, Any]) -> str:
     return "; ".join(parts)
 
 
-@overload
-def parse_accept_header(value: str | None) -> MIMEAccept: ...
-@overload
-def parse_accept_header(value: str | None, cls: type[_AcceptT]) -> _AcceptT: ...
+if TYPE_CHECKING:
+
+    @overload
+    def parse_accept_header(value: str | None) -> MIMEAccept: ...
+    @overload
+    def parse_accept_header(value: str | None, cls: type[_AcceptT]) -> _AcceptT: ...
+
+
 def parse_accept_header(value: str | None, cls: type[Accept] = MIMEAccept) -> Accept:
     """Parse an ``Accept``-style header into ``cls``.
 
@@ -171,7 +180,7 @@ def parse_accept_header(value: str | None, cls: type[Accept] = MIMEAccept) -> Ac
     return cls(entries)
 
 
-_QUALITY = re.compile(r"\d{1,3}(?:\.\d{0,6})?|\.\d{1,6}", re.ASCII)
+_QUALITY = lazy_compile(r"(?a)\d{1,3}(?:\.\d{0,6})?|\.\d{1,6}")
 
 
 def _parse_accept_entry(piece: str) -> tuple[str, float] | None:
@@ -219,7 +228,7 @@ def parse_content_length(value: str | None) -> int | None:
     return int(value)
 
 
-_RANGE_SPEC = re.compile(r"\s*(\d{0,19})\s*-\s*(\d{0,19})\s*", re.ASCII)
+_RANGE_SPEC = lazy_compile(r"(?a)\s*(\d{0,19})\s*-\s*(\d{0,19})\s*")
 
 
 def parse_range_header(value: str | None, length: int) -> list[tuple[int, int]] | None:
@@ -284,7 +293,7 @@ def content_range_header(start: int, stop: int, length: int) -> str:
 
 # NOTE: the bare alternative is greedy (and stripped later): a lazy one backtracks
 # quadratically over long runs of spaces.
-_ETAG = re.compile(r'\s*([Ww]/)?(?:"([^"]*)"\s*(?:,|\Z)|([^,]*)(?:,|\Z))')
+_ETAG = lazy_compile(r'\s*([Ww]/)?(?:"([^"]*)"\s*(?:,|\Z)|([^,]*)(?:,|\Z))')
 
 
 def quote_etag(etag: str, weak: bool = False) -> str:
@@ -375,7 +384,7 @@ def is_resource_modified(
 
 # -- downloads and URLs ------------------------------------------------------------------------
 
-_CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
+_CONTROL_CHARS = lazy_compile(r"[\x00-\x1f\x7f]")
 
 
 def content_disposition(filename: str | None, as_attachment: bool) -> str:
@@ -394,13 +403,13 @@ def content_disposition(filename: str | None, as_attachment: bool) -> str:
     simple = unicodedata.normalize("NFKD", cleaned).encode("ascii", "ignore").decode("ascii")
     header = f"{kind}; filename={quote_header_value(simple)}"
     if simple != cleaned:
-        header += f"; filename*=UTF-8''{quote(cleaned, safe='!#$&+^`|~')}"
+        header += f"; filename*=UTF-8''{_urlparse.quote(cleaned, safe='!#$&+^`|~')}"
     return header
 
 
 def url_quote(value: str, safe: str = "/:") -> str:
     """Percent-encode ``value`` as UTF-8, keeping ``safe`` and unreserved characters."""
-    return quote(value, safe=safe, encoding="utf-8", errors="strict")
+    return _urlparse.quote(value, safe=safe, encoding="utf-8", errors="strict")
 
 
 _QUERY_SAFE = "!$'()*,/:;?@"
@@ -415,8 +424,8 @@ def url_encode(pairs: Mapping[str, Any] | Iterable[tuple[str, Any]]) -> str:
     encoded = []
     for key, value in items:
         values = value if isinstance(value, list | tuple) else (value,)
-        quoted_key = quote_plus(str(key), safe=_QUERY_SAFE)
+        quoted_key = _urlparse.quote_plus(str(key), safe=_QUERY_SAFE)
         for item in values:
             if item is not None:
-                encoded.append(f"{quoted_key}={quote_plus(str(item), safe=_QUERY_SAFE)}")
+                encoded.append(f"{quoted_key}={_urlparse.quote_plus(str(item), safe=_QUERY_SAFE)}")
     return "&".join(encoded)

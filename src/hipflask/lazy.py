@@ -7,9 +7,17 @@ asked for.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Generic, TypeVar, overload
 
-T = TypeVar("T")
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Generic, TypeVar, overload
+
+    T = TypeVar("T")
+else:
+    # NOTE: `lazy` is generic for the type checker only (`lazy[T]` is written in annotations,
+    # never evaluated), so at run time `Generic[T]` is plain `object`.
+    T = None
+    Generic = {None: object}
 
 
 class lazy(Generic[T]):
@@ -24,10 +32,13 @@ class lazy(Generic[T]):
         self.name = func.__name__
         self.__doc__ = func.__doc__
 
-    @overload
-    def __get__(self, instance: None, owner: type[Any]) -> lazy[T]: ...
-    @overload
-    def __get__(self, instance: object, owner: type[Any]) -> T: ...
+    if TYPE_CHECKING:
+
+        @overload
+        def __get__(self, instance: None, owner: type[Any]) -> lazy[T]: ...
+        @overload
+        def __get__(self, instance: object, owner: type[Any]) -> T: ...
+
     def __get__(self, instance: object | None, owner: type[Any]) -> T | lazy[T]:
         if instance is None:
             return self

@@ -8,9 +8,12 @@ methods (``[]``, ``get``, ``add``) are a few C-level operations. A missing key r
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, KeysView, Mapping
-from typing import Any, NoReturn, Self
 
 from .exceptions import BadRequestKeyError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, NoReturn, Self
 
 __all__ = ["CombinedMultiDict", "ImmutableMultiDict", "MultiDict"]
 
@@ -67,7 +70,7 @@ def _iter_multi_items(source: Any) -> Iterator[tuple[Any, Any]]:
         yield from source
 
 
-class MultiDict(dict[Any, list[Any]]):
+class MultiDict(dict["Any", "list[Any]"]):
     """A dict that can hold several values per key; ``md[key]`` is the first of them."""
 
     __slots__ = ()

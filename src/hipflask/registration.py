@@ -9,15 +9,17 @@ These functions are methods of :class:`~hipflask.app.App`, bound in its class bo
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from .scaffold import ensure_sync
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any, TypeVar
+
     from .app import App
     from .blueprints import Blueprint
 
-F = TypeVar("F", bound=Callable[..., Any])
+    F = TypeVar("F", bound=Callable[..., Any])
 
 
 def add_url_rule(
@@ -141,5 +143,6 @@ def _scopes_of(endpoint: str) -> tuple[str | None, ...]:
 
 def _unwrap_async(view: Callable[..., Any]) -> Callable[..., Any]:
     if getattr(view, "__hipflask_async__", False):
-        return cast(Callable[..., Any], view.__wrapped__)  # type: ignore[attr-defined]
+        wrapped: Callable[..., Any] = view.__wrapped__  # type: ignore[attr-defined]
+        return wrapped
     return view

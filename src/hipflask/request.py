@@ -8,9 +8,6 @@ the instance. Limits (body size, form memory and parts, JSON depth) come from th
 from __future__ import annotations
 
 import io
-import json
-from typing import TYPE_CHECKING, Any, BinaryIO
-from urllib.parse import parse_qsl, quote
 
 from .accept import MIMEAccept
 from .body import (
@@ -37,14 +34,23 @@ from .http import (
     parse_options_header,
 )
 from .lazy import lazy
+from .lazyload import lazy_import
 from .multidict import CombinedMultiDict, ImmutableMultiDict
 from .useragent import UserAgent
 from .wsgi import _decode_wsgi_str, _decode_wsgi_str_lenient, _server_host
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    import json
+    import urllib.parse as _urlparse
+    from typing import Any, BinaryIO
+
     from .app import App
     from .authorization import Authorization
     from .routing.map import Rule
+else:
+    json = lazy_import("json")
+    _urlparse = lazy_import("urllib.parse")
 
 
 #: Defaults used when a Request is built without an app (config keys of the same name win).
@@ -187,12 +193,13 @@ class Request:
     @property
     def url_root(self) -> str:
         """``scheme://host/script_root/``."""
-        return f"{self.scheme}://{self.host}{quote(self.script_root)}/"
+        return f"{self.scheme}://{self.host}{_urlparse.quote(self.script_root)}/"
 
     @property
     def base_url(self) -> str:
         """The URL without the query string."""
-        return f"{self.scheme}://{self.host}{quote(self.script_root + self.path, safe='/:@')}"
+        path = _urlparse.quote(self.script_root + self.path, safe="/:@")
+        return f"{self.scheme}://{self.host}{path}"
 
     @property
     def url(self) -> str:
@@ -221,7 +228,7 @@ class Request:
             return self.parameter_storage_class()
         text = _decode_wsgi_str_lenient(qs)
         try:
-            pairs = parse_qsl(
+            pairs = _urlparse.parse_qsl(
                 text, keep_blank_values=True, max_num_fields=self.max_form_parts, errors="replace"
             )
         except ValueError:

@@ -13,15 +13,20 @@ import sys
 from collections import defaultdict
 from collections.abc import Callable
 from functools import partial, update_wrapper
-from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from .exceptions import HTTPException, default_exceptions
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any, TypeVar
+
     from .response import Response
 
-F = TypeVar("F", bound=Callable[..., Any])
-ErrorHandlerSpec = dict[str | None, dict[int | None, dict[type[BaseException], Callable[..., Any]]]]
+    F = TypeVar("F", bound=Callable[..., Any])
+
+    ErrorHandlerSpec = dict[
+        str | None, dict[int | None, dict[type[BaseException], Callable[..., Any]]]
+    ]
 
 
 def ensure_sync(func: F) -> F:
@@ -40,7 +45,7 @@ def ensure_sync(func: F) -> F:
 
     update_wrapper(run_sync, func)
     run_sync.__hipflask_async__ = True  # type: ignore[attr-defined]
-    return cast(F, run_sync)
+    return run_sync  # type: ignore[return-value]
 
 
 _CO_COROUTINE = 0x80  # inspect.CO_COROUTINE, without importing inspect at start-up
@@ -146,7 +151,7 @@ def setupmethod(method: F) -> F:
         return method(self, *args, **kwargs)
 
     update_wrapper(checked, method)
-    return cast(F, checked)
+    return checked  # type: ignore[return-value]
 
 
 class Scaffold:

@@ -11,9 +11,11 @@ at :meth:`App.finalize() <hipflask.App.finalize>` (every other server). The stri
 from __future__ import annotations
 
 import weakref
-from typing import TYPE_CHECKING, Any
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from .app import App
 
 __all__ = ["MIN_SECRET_KEY_BYTES", "PLACEHOLDER_KEYS", "warn_weak_secret_key", "weak_reason"]

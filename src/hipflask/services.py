@@ -8,11 +8,12 @@ These functions are methods of :class:`~hipflask.app.App`, bound in its class bo
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 from . import wiring
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from .app import App
     from .ctx import RequestContext
 

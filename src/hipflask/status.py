@@ -6,11 +6,15 @@ at ``import hipflask``.
 
 from __future__ import annotations
 
-import re
+from .lazyload import lazy_compile
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    pass
 
 _STATUS_LINES: dict[int, str] = {}
 #: RFC 9110's reason-phrase: tab, space, visible ASCII and obs-text.
-_REASON_PHRASE = re.compile(r"[\t\x20-\x7e\x80-\xff]*")
+_REASON_PHRASE = lazy_compile(r"[\t\x20-\x7e\x80-\xff]*")
 
 
 def _status_line(code: int) -> str:

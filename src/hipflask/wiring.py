@@ -11,11 +11,13 @@ tests/test_layers.py allows no other upward import.
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING, Any
 
 from .secret_key import warn_weak_secret_key
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from .app import App
     from .cli.appgroup import AppGroup
     from .sessions.base import SessionInterface

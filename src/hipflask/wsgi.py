@@ -6,9 +6,11 @@ functions turn them into the UTF-8 text the client meant.
 
 from __future__ import annotations
 
-from typing import Any
-
 from .exceptions import BadRequest
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def _server_host(environ: dict[str, Any]) -> str:

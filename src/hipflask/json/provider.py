@@ -7,18 +7,22 @@ decimals, dataclasses and ``__html__`` objects serialise the way Flask serialise
 
 from __future__ import annotations
 
-import json as _json
-import json.encoder
 from collections.abc import Callable
 from datetime import date
-from typing import TYPE_CHECKING, Any
 
 from ..ctx import app_ctx_var
 from ..dates import http_date
+from ..lazyload import lazy_import
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    import json as _json
+    from typing import Any
+
     from ..app import App
     from ..response import Response
+else:
+    _json = lazy_import("json")
 
 
 def to_json_compatible(obj: Any) -> Any:

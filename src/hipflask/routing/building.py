@@ -8,11 +8,17 @@ the app's host, script root and defaults on top.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
-from urllib.parse import urlencode
 
+from ..lazyload import lazy_import
+
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    import urllib.parse as _urlparse
+    from typing import Any
+
     from .map import Map, Rule
+else:
+    _urlparse = lazy_import("urllib.parse")
 
 _QUERY_SAFE = "!$'()*,/:;?@"
 
@@ -59,7 +65,7 @@ def _query_string(values: Mapping[str, Any], skip: frozenset[str]) -> str:
             items.extend((key, item) for item in value if item is not None)
         else:
             items.append((key, value))
-    return urlencode(items, safe=_QUERY_SAFE)
+    return _urlparse.urlencode(items, safe=_QUERY_SAFE)
 
 
 def _describe_build_error(

@@ -9,13 +9,14 @@ rule does not fit", so matching and building try the next rule.
 
 from __future__ import annotations
 
-import re
-from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
+from ..lazyload import lazy_compile
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    import re
     import uuid
     from collections.abc import Callable
+    from typing import Any
 
     from .map import Map
 
@@ -24,8 +25,8 @@ if TYPE_CHECKING:
 # between segments; "?" and "#" would end the path, so they are always encoded.
 _SEGMENT_SAFE = "!$&'()*+,;=:@"
 _PATH_SAFE = _SEGMENT_SAFE + "/"
-_NEEDS_QUOTING_IN_SEGMENT = re.compile(r"[^A-Za-z0-9\-._~!$&'()*+,;=:@]")
-_NEEDS_QUOTING_IN_PATH = re.compile(r"[^A-Za-z0-9\-._~!$&'()*+,;=:@/]")
+_NEEDS_QUOTING_IN_SEGMENT = lazy_compile(r"[^A-Za-z0-9\-._~!$&'()*+,;=:@]")
+_NEEDS_QUOTING_IN_PATH = lazy_compile(r"[^A-Za-z0-9\-._~!$&'()*+,;=:@/]")
 
 
 class ValidationError(ValueError):
@@ -35,7 +36,11 @@ class ValidationError(ValueError):
 def _quote(text: str, safe: str, needs_quoting: re.Pattern[str]) -> str:
     # PERF: most values need no escaping; the regex check costs ~60 ns where quote() costs
     # ~350 ns, paid by url_for once per variable.
-    return quote(text, safe=safe) if needs_quoting.search(text) else text
+    if needs_quoting.search(text) is None:
+        return text
+    import urllib.parse
+
+    return urllib.parse.quote(text, safe=safe)
 
 
 class BaseConverter:
@@ -235,6 +240,8 @@ class AnyConverter(BaseConverter):
     weight = 50
 
     def __init__(self, map: Map, *items: Any) -> None:
+        import re
+
         super().__init__(map)
         if not items:
             raise ValueError("any() needs at least one item.")

@@ -10,12 +10,10 @@ with and :class:`BuildError` in :mod:`hipflask.routing.building`.
 from __future__ import annotations
 
 import _thread
-import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import Any
-from urllib.parse import quote
 
 from ..exceptions import NotFound
+from ..lazyload import lazy_compile, lazy_import
 from .building import BuildError, _build_score, _fits, _query_string
 from .converters import (
     _PATH_SAFE,
@@ -37,7 +35,15 @@ from .converters import UUIDConverter as UUIDConverter
 from .matcher import Matcher, finish_match
 from .parser import _inner_groups, _parse_arguments, _parse_rule, _Variable
 
-_PLACEHOLDER_RE = re.compile(r"<([a-zA-Z_][a-zA-Z0-9_]*)>")
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import re
+    import urllib.parse as _urlparse
+    from typing import Any
+else:
+    _urlparse = lazy_import("urllib.parse")
+
+_PLACEHOLDER_RE = lazy_compile(r"<([a-zA-Z_][a-zA-Z0-9_]*)>")
 
 
 # -- rules ---------------------------------------------------------------------------------
@@ -125,6 +131,8 @@ class Rule:
         self.map = map
 
     def _compile(self, map: Map) -> None:
+        import re
+
         pattern: list[str] = []
         builder: list[tuple[str, BaseConverter | None]] = []
         variables: list[tuple[str, int, Callable[[str], Any] | None]] = []
@@ -133,7 +141,7 @@ class Rule:
         for part in self._parts:
             if isinstance(part, str):
                 pattern.append(re.escape(part))
-                builder.append((quote(part, safe=_PATH_SAFE), None))
+                builder.append((_urlparse.quote(part, safe=_PATH_SAFE), None))
                 continue
             converter = self._make_converter(map, part)
             self._converters[part.name] = converter
@@ -231,7 +239,11 @@ class Rule:
             name = match[1]
             converter = self._converters.get(name)
             value = values[name]
-            return converter.to_url(value) if converter else quote(str(value), safe=_SEGMENT_SAFE)
+            return (
+                converter.to_url(value)
+                if converter
+                else _urlparse.quote(str(value), safe=_SEGMENT_SAFE)
+            )
 
         target = _PLACEHOLDER_RE.sub(fill, self.redirect_to or "")
         return target if target.startswith("/") or "://" in target else "/" + target

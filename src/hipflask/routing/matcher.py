@@ -15,17 +15,19 @@ missing trailing slash, a 404 or a 405.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
 from operator import attrgetter
-from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
 
 from ..exceptions import MethodNotAllowed, NotFound, RequestRedirect
+from ..lazyload import lazy_compile
 from .converters import _PATH_SAFE, ValidationError
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    import re
+    from typing import Any
+
     from .converters import BaseConverter
     from .map import Rule
 
@@ -108,7 +110,7 @@ def _spans_segments(converter: BaseConverter) -> bool:
     return not converter.part_isolating or _may_match_slash(converter.regex)
 
 
-_NEVER = re.compile("(?!)")
+_NEVER = lazy_compile("(?!)")
 
 
 class _Candidates:
@@ -124,12 +126,12 @@ class _Candidates:
         self,
         rules: list[Rule],
         slashed: Iterable[Rule] = (),
-        regex: re.Pattern[str] = _NEVER,
+        regex: re.Pattern[str] | None = None,
         index: int = 0,
     ) -> None:
         self.rules = tuple(rules)
         self.slashed = tuple(slashed)
-        self.regex = regex
+        self.regex = _NEVER if regex is None else regex
         self.index = index
         self.wants_slash = rules[0].rule.endswith("/") if rules else False
         self.any_method = tuple(rule for rule in rules if rule.methods is None)
@@ -203,11 +205,13 @@ def finish_match(rule: Rule, values: dict[str, Any]) -> tuple[Rule, dict[str, An
 
 def _location(path: str) -> str:
     """Percent-encode a decoded request path for a ``Location`` header."""
+    import urllib.parse
+
     try:
         raw = path.encode("utf-8", "surrogateescape")
     except UnicodeEncodeError:
         raw = path.encode("utf-8", "surrogatepass")
-    location = quote(raw, safe=_PATH_SAFE)
+    location = urllib.parse.quote(raw, safe=_PATH_SAFE)
     # SECURITY: "//evil.example" in Location is protocol-relative: an open redirect.
     return "/%2F" + location[2:] if location.startswith("//") else location
 

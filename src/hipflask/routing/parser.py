@@ -6,24 +6,34 @@ syntax and converter arguments that are not literals raise ValueError there.
 
 from __future__ import annotations
 
-import re
+from collections import namedtuple
 from functools import lru_cache
-from typing import Any, NamedTuple
 
-_VARIABLE_RE = re.compile(
+from ..lazyload import lazy_compile
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, NamedTuple
+
+_VARIABLE_RE = lazy_compile(
     r"<(?:(?P<converter>[a-zA-Z_][a-zA-Z0-9_]*)(?:\((?P<arguments>.*?)\))?:)?"
     r"(?P<name>[a-zA-Z_][a-zA-Z0-9_]*)>"
 )
-_ARGUMENT_RE = re.compile(
+_ARGUMENT_RE = lazy_compile(
     r"""\s*(?:(?P<name>\w+)\s*=\s*)?"""
     r"""(?P<value>"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|[^,"'\s]+)\s*(?:,|\Z)"""
 )
 
 
-class _Variable(NamedTuple):
-    name: str
-    converter: str
-    arguments: str | None
+if TYPE_CHECKING:
+
+    class _Variable(NamedTuple):
+        name: str
+        converter: str
+        arguments: str | None
+
+else:  # NOTE: the same class without importing typing (see hipflask/__init__.py)
+    _Variable = namedtuple("_Variable", "name converter arguments")
 
 
 def _parse_rule(string: str) -> list[str | _Variable]:
@@ -71,6 +81,8 @@ def _parse_arguments(text: str) -> tuple[tuple[Any, ...], dict[str, Any]]:
 
 
 def _literal(token: str) -> Any:
+    import re
+
     try:
         import ast  # NOTE: imported on use, to keep `import hipflask` lean
 
@@ -88,6 +100,8 @@ def _inner_groups(regex: str) -> int:
     A rule's regex addresses its variables by group number, so the count shifts the numbers
     of the variables after it; a named group would clash between two variables.
     """
+    import re
+
     try:
         compiled = re.compile(regex)
     except re.error as exc:

@@ -8,14 +8,20 @@ URLs are external (absolute) by default, as in Flask. ``inject_url_defaults`` an
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, NamedTuple
-from urllib.parse import quote
+from collections import namedtuple
 
 from ..ctx import app_ctx_var, request_ctx_var
+from ..lazyload import lazy_import
 from .building import BuildError
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    import urllib.parse as _urlparse
+    from typing import Any, NamedTuple
+
     from ..app import App
+else:
+    _urlparse = lazy_import("urllib.parse")
 
 _ANCHOR_SAFE = "%!#$&'()*+,/:;=?@"
 
@@ -44,14 +50,19 @@ def url_for(
     return build_url(app_ctx.app, endpoint, values, _anchor, _method, _scheme, _external)
 
 
-class _Base(NamedTuple):
-    """Where built URLs start: the endpoint resolved, external or not, root, host, scheme."""
+if TYPE_CHECKING:
 
-    endpoint: str
-    external: bool
-    script_root: str
-    host: str
-    scheme: str
+    class _Base(NamedTuple):
+        """Where built URLs start: the endpoint resolved, external or not, root, host, scheme."""
+
+        endpoint: str
+        external: bool
+        script_root: str
+        host: str
+        scheme: str
+
+else:  # NOTE: the same class without importing typing (see hipflask/__init__.py)
+    _Base = namedtuple("_Base", "endpoint external script_root host scheme")
 
 
 def build_url(
@@ -84,7 +95,7 @@ def build_url(
             host, external = target_host, True
     url = base.script_root + path
     if anchor is not None:
-        url = f"{url}#{quote(anchor, safe=_ANCHOR_SAFE)}"
+        url = f"{url}#{_urlparse.quote(anchor, safe=_ANCHOR_SAFE)}"
     if external:
         return f"{scheme or base.scheme}://{host}{url}"
     return url
