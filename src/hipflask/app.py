@@ -62,6 +62,9 @@ def _as_timedelta(value: timedelta | int | float | None) -> timedelta | None:
         return value
     return timedelta(seconds=value)
 
+#: True once :mod:`hipflask.signals` was imported; a copy of ``ctx._signals_on`` (which see).
+_signals_on = False
+
 
 class App(Scaffold):
     """A WSGI application: create one per project, register views, and serve it.
@@ -257,14 +260,14 @@ class App(Scaffold):
                 for func in reversed(self.teardown_request_funcs[scope])
             ]
             self._run_all(funcs, exc)
-        if self._signals_active:
+        if _signals_on:
             self._send_signal("request_tearing_down", exc=exc)
 
     def do_teardown_appcontext(self, exc: BaseException | None = None) -> None:
         """Run every teardown_appcontext callback, even when an earlier one raises."""
         if self.teardown_appcontext_funcs:
             self._run_all(list(reversed(self.teardown_appcontext_funcs)), exc)
-        if self._signals_active:
+        if _signals_on:
             self._send_signal("appcontext_tearing_down", exc=exc)
 
     def _run_all(self, funcs: Iterable[Callable[[Any], Any]], exc: BaseException | None) -> None:
@@ -371,7 +374,7 @@ class App(Scaffold):
             finally:
                 # NOTE: sent after matching, as in Flask, so receivers can read request.endpoint
                 # (and sent even when an untrusted Host made matching raise).
-                if self._signals_active:
+                if _signals_on:
                     self._send_signal("request_started")
             request = ctx.request
             rule: Any = request.url_rule
@@ -392,7 +395,7 @@ class App(Scaffold):
             self._plain_pipeline
             and ctx._session is None
             and not (ctx._after_request_functions or self.after_request_funcs)
-            and not self._signals_active
+            and not _signals_on
         ):
             # PERF: nothing runs after the view, so finalize_request's work for the two
             # commonest results is done here.
@@ -502,7 +505,7 @@ class App(Scaffold):
         response = self.make_response(rv)
         try:
             response = self.process_response(ctx, response)
-            if self._signals_active:
+            if _signals_on:
                 self._send_signal("request_finished", response=response)
         except Exception:
             if not from_error_handler:

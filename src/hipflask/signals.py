@@ -38,9 +38,13 @@ message_flashed = _signals.signal("message-flashed")
 
 
 def _activate() -> None:
-    from .app import App
+    from . import app, ctx
 
-    App._signals_active = True
+    app.App._signals_active = True
+    # NOTE: the per-request send sites read these module globals (cheaper than the class
+    # attribute through an instance).
+    app._signals_on = True
+    ctx._signals_on = True
 
 
 _activate()
