@@ -62,6 +62,7 @@ def _as_timedelta(value: timedelta | int | float | None) -> timedelta | None:
         return value
     return timedelta(seconds=value)
 
+
 #: True once :mod:`hipflask.signals` was imported; a copy of ``ctx._signals_on`` (which see).
 _signals_on = False
 
