@@ -141,6 +141,9 @@ class Response:
                 self._custom_status = None
             return
         self.status_code, self._custom_status = _parse_status(value)
+        if self._custom_status is not None:
+            # NOTE: __call__ then asks the status property for the line.
+            self._plain_status_line = False
 
     # -- body -------------------------------------------------------------------------------
 
@@ -362,7 +365,9 @@ class Response:
         # (unless a subclass overrides it or a custom reason phrase was assigned), and the
         # plain Headers' list copied below: hello 49,816 -> 48,920 instructions.
         line = _STATUS_LINES.get(status) if self._plain_status_line else None
-        if line is None or self._custom_status is not None:
+        # PERF: a custom reason phrase clears the instance's _plain_status_line, so only that
+        # class default is read here: hello 39,518 -> 39,326 instructions.
+        if line is None:
             line = self.status
         start_response(line, self.get_wsgi_headers(environ))
         if environ.get("REQUEST_METHOD") == "HEAD" or status in (204, 304) or status < 200:
