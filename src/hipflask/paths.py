@@ -16,6 +16,7 @@ _WINDOWS_DEVICE_NAMES = frozenset(
     {"CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$", "CLOCK$"}
     | {f"{prefix}{digit}" for prefix in ("COM", "LPT") for digit in "0123456789¹²³"}
 )
+_SEP = os.sep
 _DRIVE = re.compile(r"[A-Za-z]:")
 _UNSAFE_FILENAME_CHARS = re.compile(r"[^A-Za-z0-9_.-]")
 _DOTS = re.compile(r"\.{2,}")
@@ -76,7 +77,9 @@ def _resolve(directory: str, path: str) -> tuple[str, os.stat_result] | None:
         for part in parts:
             if part == ".":
                 continue
-            current = os.path.join(current, part)
+            # PERF: a checked part (no separator, not empty) joined by hand, not with
+            # os.path.join (see files._join_names for the figure).
+            current = current + part if current.endswith(_SEP) else current + _SEP + part
             info = os.lstat(current)
             if stat.S_ISLNK(info.st_mode):
                 current = os.path.realpath(current)

@@ -12,7 +12,7 @@ import os
 import sys
 from collections import defaultdict
 from collections.abc import Callable
-from functools import partial, update_wrapper
+from functools import lru_cache, partial, update_wrapper
 
 from .exceptions import HTTPException, default_exceptions
 
@@ -47,6 +47,9 @@ def ensure_sync(func: F) -> F:
     run_sync.__hipflask_async__ = True  # type: ignore[attr-defined]
     return run_sync  # type: ignore[return-value]
 
+
+# PERF: the static folder's path depends only on the two names (see hipflask.files).
+_join_names = lru_cache(maxsize=256)(os.path.join)
 
 _CO_COROUTINE = 0x80  # inspect.CO_COROUTINE, without importing inspect at start-up
 
@@ -205,7 +208,7 @@ class Scaffold:
         """The absolute path of the static folder, or None."""
         if self._static_folder is None:
             return None
-        return os.path.join(self.root_path, self._static_folder)
+        return _join_names(self.root_path, self._static_folder)
 
     @static_folder.setter
     def static_folder(self, value: str | os.PathLike[str] | None) -> None:
