@@ -61,6 +61,7 @@ LAYERS: dict[str, int] = {
     "secret_key": 2,
     "services": 2,
     "signals": 2,
+    "teardown": 2,
     "views": 2,
     # 3: services built on the app.
     "cli": 3,

@@ -8,7 +8,7 @@ One request, end to end (see ``docs/lifecycle.md``)::
 Each step is a small method so subclasses can override it. The cold concepts live in modules
 of their own, as functions bound in the class body: error handling (``errorhandling.py``),
 registration (``registration.py``), what the app hands out and ``finalize()`` (``services.py``),
-and the URL-building hooks (``routing/urls.py``).
+the teardown callbacks (``teardown.py``) and the URL-building hooks (``routing/urls.py``).
 """
 
 from __future__ import annotations
@@ -19,9 +19,9 @@ import sys
 from collections.abc import Callable, Iterable
 from datetime import timedelta
 
-from . import errorhandling, registration, services, wiring
+from . import errorhandling, registration, services, teardown, wiring
 from .config import DEFAULT_CONFIG, Config, ConfigAttribute
-from .ctx import AppContext, RequestContext, _AppCtxGlobals, request_ctx_var
+from .ctx import AppContext, RequestContext, _AppCtxGlobals
 from .exceptions import (
     HTTPException,
     RequestRedirect,
@@ -249,44 +249,9 @@ class App(Scaffold):
     test_client = services.test_client
     test_cli_runner = services.test_cli_runner
 
-    def do_teardown_request(self, exc: BaseException | None = None) -> None:
-        """Run every teardown_request callback, even when an earlier one raises."""
-        if self.teardown_request_funcs:
-            ctx = request_ctx_var.get(None)
-            scopes = ctx.request._scopes if ctx is not None else (None,)
-            funcs = [
-                func
-                for scope in scopes
-                if scope in self.teardown_request_funcs
-                for func in reversed(self.teardown_request_funcs[scope])
-            ]
-            self._run_all(funcs, exc)
-        if _signals_on:
-            self._send_signal("request_tearing_down", exc=exc)
-
-    def do_teardown_appcontext(self, exc: BaseException | None = None) -> None:
-        """Run every teardown_appcontext callback, even when an earlier one raises."""
-        if self.teardown_appcontext_funcs:
-            self._run_all(list(reversed(self.teardown_appcontext_funcs)), exc)
-        if _signals_on:
-            self._send_signal("appcontext_tearing_down", exc=exc)
-
-    def _run_all(self, funcs: Iterable[Callable[[Any], Any]], exc: BaseException | None) -> None:
-        """Call each teardown callback, log each error, and re-raise the first when propagating.
-
-        # NOTE: Flask stops at the first error and always raises it, which turns an answered
-        # request into a server error; here every callback runs, and tests still see the error.
-        """
-        first_error: BaseException | None = None
-        for func in funcs:
-            try:
-                func(exc)
-            except Exception as error:
-                self.logger.exception("Error in teardown callback %r", func)
-                first_error = first_error or error
-        if first_error is not None and self._propagates_exceptions():
-            raise first_error
-
+    do_teardown_request = teardown.do_teardown_request
+    do_teardown_appcontext = teardown.do_teardown_appcontext
+    _run_all = teardown._run_all
     _propagates_exceptions = errorhandling._propagates_exceptions
 
     # -- registration ----------------------------------------------------------------------
