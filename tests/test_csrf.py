@@ -21,7 +21,7 @@ from hipflask.csrf import (
     rotate_csrf_token,
     validate_csrf,
 )
-from hipflask.sessions.signing import Signer
+from tests.reference_signer import Signer
 
 KEY = "k" * 40
 METHODS = ["POST", "PUT", "PATCH", "DELETE"]

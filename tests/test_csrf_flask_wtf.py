@@ -24,7 +24,7 @@ from hipflask.csrf import (
     same_origin,
     validate_csrf,
 )
-from hipflask.sessions.signing import Signer
+from tests.reference_signer import Signer
 
 KEY = "k" * 40
 

@@ -18,8 +18,8 @@ from hipflask import App, flash, get_flashed_messages, redirect, session
 from hipflask.exceptions import ServiceUnavailable
 from hipflask.sessions import stores as stores_module
 from hipflask.sessions.server import ServerSideSession, ServerSideSessionInterface
-from hipflask.sessions.signing import Signer
 from hipflask.sessions.stores import RedisStore, SessionStore, SQLiteStore
+from tests.reference_signer import Signer
 
 KEY = "a-secret-key-that-is-long-enough-123456"
 

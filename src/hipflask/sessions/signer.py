@@ -91,8 +91,8 @@ def _as_bytes(value: str | bytes) -> bytes:
 class SessionSigner:
     """Sign with ``secret_key``; verify with it or any of ``fallback_keys`` (key rotation).
 
-    The same interface as :class:`hipflask.sessions.signing.Signer`, which it replaces for
-    sessions and CSRF tokens.
+    Sessions and CSRF tokens are signed here; tests/reference_signer.py gives the same interface
+    on itsdangerous itself, the reference the tests compare with.
     """
 
     __slots__ = ("_pads",)

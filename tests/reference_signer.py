@@ -1,4 +1,8 @@
-"""Sign and verify short values with itsdangerous, set up once per key set.
+"""A reference signer for the tests: itsdangerous, set up once per key set.
+
+Tokens made here come from itsdangerous itself, not from hipflask's own signer
+(``hipflask.sessions.signer``, which signs sessions and CSRF tokens), so tests that plant,
+forge or read tokens with it check hipflask against the format it must keep.
 
 Tokens are itsdangerous's ``value.timestamp.signature`` with HMAC key derivation, so they
 interoperate with ``itsdangerous.TimestampSigner(key_derivation="hmac")`` both ways. What this
@@ -19,7 +23,7 @@ from itsdangerous import BadSignature, SignatureExpired, TimestampSigner
 from itsdangerous import Signer as PlainSigner
 from itsdangerous.signer import SigningAlgorithm
 
-from .signer import _CLOCK_SKEW, _as_bytes, b64decode, b64encode
+from hipflask.sessions.signer import _CLOCK_SKEW, _as_bytes, b64decode, b64encode
 
 __all__ = ["Signer", "b64decode", "b64encode"]
 
