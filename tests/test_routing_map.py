@@ -488,3 +488,91 @@ def test_match_fuzz(path: str, method: str, subdomain: str | None) -> None:
         assert isinstance(rule, Rule)
         assert rule.arguments <= values.keys()
     assert isinstance(url_map.allowed_methods(path, subdomain), set)
+
+
+# -- the converter function written per rule (Rule._convert) --------------------------------
+
+
+def _reference_convert(rule: Rule, path: str) -> dict[str, Any]:
+    """Convert as the loop over ``_variables`` did before rules wrote their own function."""
+    match = rule._regex.fullmatch(path)
+    assert match is not None
+    values = dict(rule._defaults)
+    for name, index, to_python in rule._variables:
+        raw = match.group(index + 1)
+        values[name] = raw if to_python is None else to_python(raw)
+    return values
+
+
+class _Pair(BaseConverter):
+    """A converter whose regex holds two groups, shifting the variables after it."""
+
+    regex = "([a-z])-([a-z])"
+
+    def to_python(self, value: str) -> str:
+        return value.upper()
+
+
+_KINDS = {"": "x", "int:": "17", "pair:": "a-b", "path:": "p/q", "float:": "1.5"}
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    kinds=st.lists(st.sampled_from(sorted(_KINDS)), min_size=1, max_size=5),
+    defaults=st.dictionaries(st.sampled_from(["d", "e"]), st.integers(), max_size=2),
+)
+def test_written_converter_equals_the_variable_loop(
+    kinds: list[str], defaults: dict[str, int]
+) -> None:
+    string = "/" + "/".join(f"<{kind}v{index}>" for index, kind in enumerate(kinds))
+    path = "/" + "/".join(_KINDS[kind] for kind in kinds)
+    rule = Rule(string, endpoint="e", defaults=defaults or None)
+    Map([rule], converters={"pair": _Pair})
+    match = rule._regex.fullmatch(path)
+    assert match is not None
+    got = rule._convert(match)
+    assert got == _reference_convert(rule, path)
+    assert list(got) == list(_reference_convert(rule, path))  # the same key order
+
+
+def test_int_too_long_for_int_is_a_404_not_a_500() -> None:
+    url_map = make_map(Rule("/n/<int:n>", endpoint="n"))
+    with pytest.raises(NotFound):
+        url_map.match("/n/" + "9" * 5000)
+
+
+def test_a_converter_raising_value_error_is_not_turned_into_a_404() -> None:
+    class Broken(BaseConverter):
+        def to_python(self, value: str) -> Any:
+            raise ValueError("a bug in the converter")
+
+    url_map = make_map(Rule("/b/<int:n>/<broken:x>", endpoint="b"), converters={"broken": Broken})
+    with pytest.raises(ValueError, match="a bug") as info:
+        url_map.match("/b/1/x")
+    assert not isinstance(info.value, ValidationError)
+
+
+def test_converters_run_in_variable_order() -> None:
+    seen: list[str] = []
+
+    class Recording(BaseConverter):
+        def to_python(self, value: str) -> Any:
+            seen.append(value)
+            return value
+
+    url_map = make_map(
+        Rule("/<rec:a>/<int:n>/<rec:b>", endpoint="r"), converters={"rec": Recording}
+    )
+    assert url_map.match("/x/3/y")[1] == {"a": "x", "n": 3, "b": "y"}
+    assert seen == ["x", "y"]
+    seen.clear()
+    with pytest.raises(NotFound):
+        url_map.match("/x/" + "9" * 5000 + "/y")
+    assert "y" not in seen  # the int failed before the last converter ran
+
+
+@pytest.mark.parametrize("path", ["users", "users/1/posts/x", "//users/1/posts/x"])
+def test_paths_without_a_leading_slash_or_head_find_nothing(path: str) -> None:
+    url_map = make_map(Rule("/users/<int:n>/posts/<s>", endpoint="p"), Rule("/", endpoint="i"))
+    with pytest.raises(NotFound):
+        url_map.match(path)

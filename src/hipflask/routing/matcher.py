@@ -276,8 +276,13 @@ class Matcher:
         # pattern, one dict lookup finds it without the walk: a whole Map.match of the bench's
         # params path costs 15.0k instructions (callgrind) instead of 21.2k.
         # NOTE: a path not starting with "/" may find one here; its regex will refuse it.
-        end = path.find("/", 1)
-        head = self._heads.get(path[1:end] if end > 0 else path[1:])
+        # PERF: split (an argument-clinic method) rather than find (old-style argument parsing)
+        # and a slice: the params Map.match 11,532 -> 10,858 instructions (callgrind), a plain
+        # 404 (two calls) 108,030 -> 103,456.
+        try:
+            head = self._heads.get(path.split("/", 2)[1])
+        except IndexError:  # NOTE: no "/" at all: no head, and the walk finds nothing
+            head = None
         if head is not None:
             if head.single is not None:
                 return head.single
