@@ -2,16 +2,24 @@
 
 One sync worker, keep-alive off (a new connection per request, as gunicorn's sync worker has
 it), the same for every framework; the load comes from ``wrk`` when it is installed, else from
-a small threaded client of ours. Frameworks take turns within a round and each cell is the
-best round, as in the in-process table.
+a small threaded client of ours. After a warm-up load of every server, frameworks take turns
+within a round, the order rotating each round, and each cell is the median of the rounds. On a
+shared 2-core machine (the load generator takes one core) these rates swing by 10% or more;
+``--count`` gives the deterministic figure: instructions per request in the worker.
+
+    python -m bench.e2e [--rounds N] [--seconds S]
+    python -m bench.e2e --count [--requests N] [--framework NAME ...]
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import re
 import shutil
+import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -43,17 +51,26 @@ def _free_port() -> int:
         return port
 
 
-def serve(framework: str, static_dir: str) -> Served:
-    """Start gunicorn (1 sync worker, no keep-alive) on ``framework``'s bench app."""
+def serve(
+    framework: str, static_dir: str, prefix: tuple[str, ...] = (), wait: float = 20
+) -> Served:
+    """Start gunicorn (1 sync worker, no keep-alive) on ``framework``'s bench app.
+
+    ``prefix`` is put before the command (valgrind, for ``--count``), with the hooks of
+    ``bench/e2e_hooks.py`` as gunicorn's configuration.
+    """
     port = _free_port()
+    config = ("-c", "python:bench.e2e_hooks") if prefix else ()
     command = [
-        sys.executable, "-m", "gunicorn", "--workers", "1", "--worker-class", "sync",
-        "--keep-alive", "0", "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
-        f"bench.apps.{framework}_app:create_app({static_dir!r})",
+        *prefix, sys.executable, "-m", "gunicorn", *config, "--workers", "1",
+        "--worker-class", "sync", "--keep-alive", "0", "--bind", f"127.0.0.1:{port}",
+        "--log-level", "warning", f"bench.apps.{framework}_app:create_app({static_dir!r})",
     ]  # fmt: skip
     root = str(Path(__file__).resolve().parent.parent)
-    process = subprocess.Popen(command, cwd=root, stdout=subprocess.DEVNULL)
-    deadline = time.monotonic() + 20
+    # NOTE: valgrind's banner is not wanted; its failures show as a server that does not start.
+    errors = subprocess.DEVNULL if prefix else None
+    process = subprocess.Popen(command, cwd=root, stdout=subprocess.DEVNULL, stderr=errors)
+    deadline = time.monotonic() + wait
     while time.monotonic() < deadline:
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=1) as connection:
@@ -124,8 +141,13 @@ def _our_client(port: int, path: str, seconds: float, connections: int) -> float
 
 
 def measure(rounds: int, seconds: float) -> dict[str, dict[str, float | str]]:
-    """Return ``{scenario: {framework: requests per second or "n/a"}}``, best of ``rounds``."""
-    results: dict[str, dict[str, float | str]] = {name: {} for name in PATHS}
+    """Return ``{scenario: {framework: requests per second or "n/a"}}``, median of ``rounds``.
+
+    Every server is warmed up first (a load of ``seconds`` on each path, not counted); then
+    each round loads every framework in turn, the order shifted by one each round, so no
+    framework always runs first or right after the same neighbour.
+    """
+    samples: dict[str, dict[str, list[float]]] = {name: {} for name in PATHS}
     with tempfile.TemporaryDirectory(prefix="hipflask-e2e-") as static_dir:
         write_static(Path(static_dir))
         servers: dict[str, Served] = {}
@@ -135,28 +157,133 @@ def measure(rounds: int, seconds: float) -> dict[str, dict[str, float | str]]:
                     servers[framework] = serve(framework, static_dir)
                 except RuntimeError as exc:
                     print(f"SKIP {framework}: {exc}", file=sys.stderr)
+            for served in servers.values():
+                for path in PATHS.values():
+                    load(served.port, path, seconds)
             for round_number in range(rounds):
                 order = list(servers)
                 shift = round_number % max(1, len(order))
                 for framework in order[shift:] + order[:shift]:
                     for name, path in PATHS.items():
                         rate = load(servers[framework].port, path, seconds)
-                        best = results[name].get(framework, 0.0)
-                        results[name][framework] = max(rate, best if isinstance(best, float) else 0)
+                        samples[name].setdefault(framework, []).append(rate)
         finally:
             for served in servers.values():
                 stop(served)
-    for cells in results.values():
+    results: dict[str, dict[str, float | str]] = {}
+    for name, cells in samples.items():
+        results[name] = {framework: statistics.median(rates) for framework, rates in cells.items()}
         for framework in FRAMEWORKS:
-            cells.setdefault(framework, "n/a")
+            results[name].setdefault(framework, "n/a")
     return results
+
+
+def count(framework: str, static_dir: str, requests: int) -> dict[str, tuple[float, float]]:
+    """Return ``{scenario: (worker, app)}`` instructions per request under gunicorn.
+
+    The worker runs under callgrind with the hooks of ``bench/e2e_hooks.py``: ``worker`` is
+    what the sync worker spends on a connection once accepted (gunicorn and the app), ``app``
+    the app call alone. Requests come one at a time, as ``wrk`` sends them.
+    """
+    tool = shutil.which("valgrind")
+    if tool is None:
+        raise RuntimeError("valgrind is not installed")
+    warmup = 20 * len(PATHS)
+    with tempfile.TemporaryDirectory(prefix="hipflask-e2e-count-") as out_dir:
+        prefix = (
+            tool, "--tool=callgrind", "--collect-atstart=no", "--toggle-collect=_operator_call",
+            "--dump-after=_operator_call", f"--callgrind-out-file={out_dir}/callgrind.out.%p",
+        )  # fmt: skip
+        os.environ["HIPFLASK_E2E_WARMUP"] = str(warmup)
+        os.environ["HIPFLASK_E2E_REQUESTS"] = str(requests * len(PATHS))
+        served = serve(framework, static_dir, prefix, wait=600)
+        try:
+            # NOTE: serve()'s probe was request 1; warm each path, then measure each in turn.
+            for index in range(warmup - 1):
+                _get(served.port, list(PATHS.values())[index % len(PATHS)])
+            for path in PATHS.values():
+                for _ in range(requests):
+                    _get(served.port, path)
+        finally:
+            # NOTE: SIGINT has the arbiter send SIGQUIT, on which the worker exits at once.
+            served.process.send_signal(signal.SIGINT)
+            served.process.wait(120)
+        dumps = sorted(
+            (path for path in Path(out_dir).glob("callgrind.out.*.*")),
+            key=lambda path: int(path.suffix[1:]),
+        )
+        profiles = [_profile(path) for path in dumps]
+    if len(profiles) != requests * len(PATHS):
+        raise RuntimeError(f"{framework}: {len(profiles)} profiles for {requests} requests")
+    result = {}
+    for index, name in enumerate(PATHS):
+        mine = profiles[index * requests : (index + 1) * requests]
+        result[name] = (
+            sum(worker for worker, _ in mine) / requests,
+            sum(app for _, app in mine) / requests,
+        )
+    return result
+
+
+def _get(port: int, path: str) -> None:
+    """Send ``path`` as wrk does (only a Host header) and read the answer to its end."""
+    request = f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode()
+    with socket.create_connection(("127.0.0.1", port)) as connection:
+        connection.sendall(request)
+        answer = b""
+        while chunk := connection.recv(65536):
+            answer += chunk
+    if not answer.startswith(b"HTTP/1.1 200"):
+        raise RuntimeError(f"{path}: {answer[:40]!r}")
+
+
+def _profile(path: Path) -> tuple[int, int]:
+    """Return a callgrind dump's total and the inclusive cost of its ``sys_call_tracing``."""
+    total = app = 0
+    names: dict[str, str] = {}
+    into_app = cost_follows = False
+    for line in path.read_text().splitlines():
+        if cost_follows:
+            app += int(line.split()[1])
+            cost_follows = False
+        elif line.startswith(("fn=", "cfn=")):
+            ident, _, name = line.partition("=")[2].partition(" ")
+            if name:
+                names[ident] = name
+            into_app = line.startswith("cfn=") and names.get(ident) == "sys_call_tracing"
+        elif line.startswith("calls="):
+            cost_follows = into_app
+        elif line.startswith(("totals:", "summary:")):
+            total = int(line.split()[1])
+    return total, app
+
+
+def count_report(frameworks: list[str], requests: int) -> list[str]:
+    """Return the table of :func:`count` for each framework."""
+    lines = [
+        "instructions per request in the gunicorn sync worker (callgrind, bench/e2e_hooks.py)",
+        f"  {'scenario':<10}{'framework':<12}{'worker':>12}{'app':>12}{'gunicorn':>12}",
+    ]
+    cells: dict[str, dict[str, tuple[float, float]]] = {}
+    with tempfile.TemporaryDirectory(prefix="hipflask-e2e-") as static_dir:
+        write_static(Path(static_dir))
+        for framework in frameworks:
+            cells[framework] = count(framework, static_dir, requests)
+    for name in PATHS:
+        for framework in frameworks:
+            worker, app = cells[framework][name]
+            lines.append(
+                f"  {name:<10}{framework:<12}{worker:>12,.0f}{app:>12,.0f}{worker - app:>12,.0f}"
+            )
+    return lines
 
 
 def report(results: dict[str, dict[str, float | str]]) -> list[str]:
     """Return the table and the targets: hipflask >= 0.97x bare WSGI and >= Falcon."""
     tool = "wrk" if shutil.which("wrk") else "our threaded client"
     lines = [
-        f"end to end: requests/s under gunicorn (1 sync worker, no keep-alive), load by {tool}",
+        f"end to end: requests/s under gunicorn (1 sync worker, no keep-alive), load by {tool};"
+        " median of alternating rounds",
         f"  {'scenario':<10}" + "".join(f"{name:>12}" for name in FRAMEWORKS),
     ]
     verdicts = []
@@ -182,4 +309,14 @@ if __name__ == "__main__":
     if not __package__:
         sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     os.environ.setdefault("PYTHONHASHSEED", "0")
-    print("\n".join(report(measure(3, 3.0))))
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", action="store_true", help="instructions, not requests/s")
+    parser.add_argument("--requests", type=int, default=100, help="per scenario, with --count")
+    parser.add_argument("--framework", action="append", choices=FRAMEWORKS)
+    parser.add_argument("--rounds", type=int, default=7, help="timed samples per cell")
+    parser.add_argument("--seconds", type=float, default=2.0, help="per timed sample")
+    options = parser.parse_args()
+    if options.count:
+        print("\n".join(count_report(options.framework or list(FRAMEWORKS), options.requests)))
+    else:
+        print("\n".join(report(measure(options.rounds, options.seconds))))
