@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from hipflask import App, Response, make_response, redirect
@@ -270,3 +272,22 @@ def test_coercion_turns_a_returned_http_exception_into_its_page() -> None:
 def test_coercion_refuses_what_a_view_may_not_return(rv: object, message: str) -> None:
     with pytest.raises(TypeError, match=message):
         coerce_view_result(rv, Response, _json_response)
+
+
+def test_a_subclass_get_wsgi_headers_is_what_the_server_gets() -> None:
+    class Tagged(Response):
+        def get_wsgi_headers(self, environ: dict[str, Any]) -> list[tuple[str, str]]:
+            return [*super().get_wsgi_headers(environ), ("X-Tag", environ["REQUEST_METHOD"])]
+
+    _status, headers, _body = _wsgi(Tagged("body"))
+    assert ("X-Tag", "GET") in headers
+    assert ("Content-Length", "4") in headers
+
+
+@pytest.mark.parametrize("status", [100, 199, 200, 204, 299, 304, 404])
+def test_the_server_gets_a_copy_of_the_headers(status: int) -> None:
+    response = Response("body", status)
+    _status, headers, _body = _wsgi(response)
+    assert headers == response.get_wsgi_headers({})
+    headers.append(("X-Late", "1"))  # NOTE: a server may add to the list it was given
+    assert "X-Late" not in response.headers

@@ -49,6 +49,8 @@ class Response:
     _custom_status: tuple[int, str] | None = None
     #: False in a subclass that overrides the ``status`` property.
     _plain_status_line = True
+    #: False in a subclass that overrides :meth:`get_wsgi_headers`.
+    _plain_wsgi_headers = True
 
     @property
     def max_cookie_size(self) -> int:
@@ -118,6 +120,7 @@ class Response:
         content_type = _with_charset(cls.default_mimetype or "text/plain", cls.charset)
         cls._default_content_type = check_header_value(content_type)
         cls._plain_status_line = cls.status is Response.status
+        cls._plain_wsgi_headers = cls.get_wsgi_headers is Response.get_wsgi_headers
 
     def __repr__(self) -> str:
         body = f"{len(self.get_data())} bytes" if not self.is_streamed else "streamed"
@@ -369,7 +372,21 @@ class Response:
         # class default is read here: hello 39,518 -> 39,326 instructions.
         if line is None:
             line = self.status
-        start_response(line, self.get_wsgi_headers(environ))
+        headers = self.headers
+        if (
+            self._plain_wsgi_headers
+            and type(headers) is Headers
+            and status >= 200
+            and status != 204
+            and status != 304
+        ):
+            # PERF: what get_wsgi_headers returns for a status with a body, without the call
+            # (unless a subclass overrides it): hello 39,288 -> 39,018 instructions, params
+            # 49,838 -> 49,548.
+            pairs = headers._list[:]
+        else:
+            pairs = self.get_wsgi_headers(environ)
+        start_response(line, pairs)
         if environ.get("REQUEST_METHOD") == "HEAD" or status in (204, 304) or status < 200:
             self.close()
             return []
