@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from hipflask import App, Response, after_this_request, session
+from hipflask import App, Blueprint, Response, after_this_request, session
 
 
 def _plain_app() -> App:
@@ -184,3 +184,89 @@ def test_automatic_options_and_routing_errors_keep_their_answers(app: App) -> No
     assert set(options.headers["Allow"].split(", ")) == {"GET", "HEAD", "OPTIONS"}
     assert client.get("/missing").status_code == 404
     assert client.post("/").status_code == 405
+
+
+def test_blueprint_hooks_beside_app_hooks_run_in_scope_order(app: App) -> None:
+    seen: list[str] = []
+    bp = Blueprint("bp", __name__)
+
+    @bp.before_request
+    def bp_before() -> None:
+        seen.append("bp")
+
+    @bp.route("/page")
+    def page() -> str:
+        return "page"
+
+    app.register_blueprint(bp)
+
+    @app.before_request
+    def app_before() -> None:
+        seen.append("app")
+
+    client = app.test_client()
+    assert client.get("/").data == b"hello"
+    assert seen == ["app"]
+    seen.clear()
+    assert client.get("/page").data == b"page"
+    assert seen == ["app", "bp"]
+
+
+def test_blueprint_hooks_alone_run_only_for_their_blueprint(app: App) -> None:
+    seen: list[str] = []
+    bp = Blueprint("bp", __name__)
+
+    @bp.before_request
+    def bp_before() -> None:
+        seen.append("bp")
+
+    @bp.route("/page")
+    def page() -> str:
+        return "page"
+
+    app.register_blueprint(bp)
+    client = app.test_client()
+    assert client.get("/").data == b"hello"
+    assert seen == []
+    assert client.get("/page").data == b"page"
+    assert seen == ["bp"]
+    # NOTE: looking the hooks up adds no scope to the dict (a defaultdict) that had none.
+    assert list(app.before_request_funcs) == ["bp"]
+
+
+def test_url_value_preprocessors_run_before_app_hooks(app: App) -> None:
+    seen: list[str] = []
+
+    @app.url_value_preprocessor
+    def values(endpoint: str | None, view_args: dict[str, Any] | None) -> None:
+        seen.append("values")
+
+    @app.before_request
+    def before() -> None:
+        seen.append("before")
+
+    assert app.test_client().get("/").data == b"hello"
+    assert seen == ["values", "before"]
+
+
+def test_an_app_hook_answer_stops_the_later_hooks_and_the_view(app: App) -> None:
+    seen: list[str] = []
+    app.before_request(lambda: seen.append("first"))
+    app.before_request(lambda: "stopped")
+    app.before_request(lambda: seen.append("never"))
+    assert app.test_client().get("/").data == b"stopped"
+    assert seen == ["first"]
+
+
+def test_session_and_tuple_results_after_a_hook_are_finalized(app: App) -> None:
+    @app.route("/created")
+    def created() -> tuple[str, int, dict[str, str]]:
+        session["made"] = True
+        return "made", 201, {"X-Made": "1"}
+
+    app.before_request(lambda: None)
+    _warm(app)
+    response = app.test_client().get("/created")
+    assert response.status_code == 201
+    assert response.headers["X-Made"] == "1"
+    assert "session=" in response.headers["Set-Cookie"]
