@@ -270,3 +270,42 @@ def test_session_and_tuple_results_after_a_hook_are_finalized(app: App) -> None:
     assert response.status_code == 201
     assert response.headers["X-Made"] == "1"
     assert "session=" in response.headers["Set-Cookie"]
+
+
+def test_routing_answers_after_a_hook_are_kept(app: App) -> None:
+    seen: list[str] = []
+    app.before_request(lambda: seen.append("hook"))
+    client = app.test_client()
+    options = client.options("/")
+    assert options.status_code == 200
+    assert set(options.headers["Allow"].split(", ")) == {"GET", "HEAD", "OPTIONS"}
+    assert client.get("/missing").status_code == 404
+    assert client.post("/").status_code == 405
+    # NOTE: as in Flask, the hooks run before the routing error is raised.
+    assert seen == ["hook", "hook", "hook"]
+
+
+def test_a_hook_that_sets_a_routing_error_stops_the_view(app: App) -> None:
+    from hipflask import request
+    from hipflask.exceptions import NotFound
+
+    def hide() -> None:
+        request.routing_exception = NotFound()
+
+    app.before_request(hide)
+    assert app.test_client().get("/").status_code == 404
+
+
+def test_dispatch_request_replaced_beside_a_hook_is_called(app: App) -> None:
+    app.before_request(lambda: None)
+    _warm(app)
+    original = app.dispatch_request
+    calls: list[str] = []
+
+    def traced(ctx: Any) -> Any:
+        calls.append("dispatch")
+        return original(ctx)
+
+    app.dispatch_request = traced  # type: ignore[method-assign]
+    assert app.test_client().get("/").data == b"hello"
+    assert calls == ["dispatch"]
