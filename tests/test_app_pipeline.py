@@ -309,3 +309,29 @@ def test_dispatch_request_replaced_beside_a_hook_is_called(app: App) -> None:
     app.dispatch_request = traced  # type: ignore[method-assign]
     assert app.test_client().get("/").data == b"hello"
     assert calls == ["dispatch"]
+
+
+def test_a_session_interface_set_as_a_class_attribute_saves_the_session() -> None:
+    from hipflask.sessions.cookie import SecureCookieSessionInterface
+
+    saved: list[str] = []
+
+    class Recording(SecureCookieSessionInterface):
+        def save_session(self, app: Any, session: Any, response: Response) -> None:
+            saved.append(type(app).__name__)
+            super().save_session(app, session, response)
+
+    class Custom(App):
+        session_interface = Recording()  # NOTE: Flask's idiom: shadows the property
+
+    app = Custom(__name__)
+    app.config.update(SECURITY_HEADERS=False, SECRET_KEY="a test secret key that is long enough")
+
+    @app.route("/")
+    def index() -> str:
+        session["seen"] = True
+        return "hello"
+
+    response = app.test_client().get("/")
+    assert "session=" in response.headers["Set-Cookie"]
+    assert saved == ["Custom"]
