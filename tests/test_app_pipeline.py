@@ -176,8 +176,8 @@ def test_signals_connected_after_the_first_request_are_sent(app: App) -> None:
     assert finished == [200]
 
 
-def test_automatic_options_and_routing_errors_keep_their_answers(app: App) -> None:
-    _warm(app)
+def _assert_routing_answers(app: App) -> None:
+    """Check the automatic OPTIONS answer, a 404 and a 405."""
     client = app.test_client()
     options = client.options("/")
     assert options.status_code == 200
@@ -186,8 +186,13 @@ def test_automatic_options_and_routing_errors_keep_their_answers(app: App) -> No
     assert client.post("/").status_code == 405
 
 
-def test_blueprint_hooks_beside_app_hooks_run_in_scope_order(app: App) -> None:
-    seen: list[str] = []
+def test_automatic_options_and_routing_errors_keep_their_answers(app: App) -> None:
+    _warm(app)
+    _assert_routing_answers(app)
+
+
+def _register_hooked_blueprint(app: App, seen: list[str]) -> None:
+    """Register a blueprint with a ``/page`` view and a hook that records ``bp`` in ``seen``."""
     bp = Blueprint("bp", __name__)
 
     @bp.before_request
@@ -199,6 +204,11 @@ def test_blueprint_hooks_beside_app_hooks_run_in_scope_order(app: App) -> None:
         return "page"
 
     app.register_blueprint(bp)
+
+
+def test_blueprint_hooks_beside_app_hooks_run_in_scope_order(app: App) -> None:
+    seen: list[str] = []
+    _register_hooked_blueprint(app, seen)
 
     @app.before_request
     def app_before() -> None:
@@ -214,17 +224,7 @@ def test_blueprint_hooks_beside_app_hooks_run_in_scope_order(app: App) -> None:
 
 def test_blueprint_hooks_alone_run_only_for_their_blueprint(app: App) -> None:
     seen: list[str] = []
-    bp = Blueprint("bp", __name__)
-
-    @bp.before_request
-    def bp_before() -> None:
-        seen.append("bp")
-
-    @bp.route("/page")
-    def page() -> str:
-        return "page"
-
-    app.register_blueprint(bp)
+    _register_hooked_blueprint(app, seen)
     client = app.test_client()
     assert client.get("/").data == b"hello"
     assert seen == []
@@ -275,12 +275,7 @@ def test_session_and_tuple_results_after_a_hook_are_finalized(app: App) -> None:
 def test_routing_answers_after_a_hook_are_kept(app: App) -> None:
     seen: list[str] = []
     app.before_request(lambda: seen.append("hook"))
-    client = app.test_client()
-    options = client.options("/")
-    assert options.status_code == 200
-    assert set(options.headers["Allow"].split(", ")) == {"GET", "HEAD", "OPTIONS"}
-    assert client.get("/missing").status_code == 404
-    assert client.post("/").status_code == 405
+    _assert_routing_answers(app)
     # NOTE: as in Flask, the hooks run before the routing error is raised.
     assert seen == ["hook", "hook", "hook"]
 
