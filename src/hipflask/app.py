@@ -510,8 +510,8 @@ class App(Scaffold):
         session = ctx._session
         if session is not None:
             # PERF: the interface ctx.session opened the session with, read without the
-            # property call where it was set: csrf_form 246,819 -> 246,209. (A subclass's class attribute
-            # shadows the property and leaves ``_session_interface`` None.)
+            # property call where it was set: csrf_form 246,819 -> 246,209. (A subclass's
+            # class attribute shadows the property and leaves ``_session_interface`` None.)
             interface = self._session_interface
             if interface is None:
                 interface = self.session_interface
