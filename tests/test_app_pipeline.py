@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from hipflask import App, Response, after_this_request, session
+from hipflask import App, Blueprint, Response, after_this_request, session
 
 
 def _plain_app() -> App:
@@ -176,11 +176,157 @@ def test_signals_connected_after_the_first_request_are_sent(app: App) -> None:
     assert finished == [200]
 
 
-def test_automatic_options_and_routing_errors_keep_their_answers(app: App) -> None:
-    _warm(app)
+def _assert_routing_answers(app: App) -> None:
+    """Check the automatic OPTIONS answer, a 404 and a 405."""
     client = app.test_client()
     options = client.options("/")
     assert options.status_code == 200
     assert set(options.headers["Allow"].split(", ")) == {"GET", "HEAD", "OPTIONS"}
     assert client.get("/missing").status_code == 404
     assert client.post("/").status_code == 405
+
+
+def test_automatic_options_and_routing_errors_keep_their_answers(app: App) -> None:
+    _warm(app)
+    _assert_routing_answers(app)
+
+
+def _register_hooked_blueprint(app: App, seen: list[str]) -> None:
+    """Register a blueprint with a ``/page`` view and a hook that records ``bp`` in ``seen``."""
+    bp = Blueprint("bp", __name__)
+
+    @bp.before_request
+    def bp_before() -> None:
+        seen.append("bp")
+
+    @bp.route("/page")
+    def page() -> str:
+        return "page"
+
+    app.register_blueprint(bp)
+
+
+def test_blueprint_hooks_beside_app_hooks_run_in_scope_order(app: App) -> None:
+    seen: list[str] = []
+    _register_hooked_blueprint(app, seen)
+
+    @app.before_request
+    def app_before() -> None:
+        seen.append("app")
+
+    client = app.test_client()
+    assert client.get("/").data == b"hello"
+    assert seen == ["app"]
+    seen.clear()
+    assert client.get("/page").data == b"page"
+    assert seen == ["app", "bp"]
+
+
+def test_blueprint_hooks_alone_run_only_for_their_blueprint(app: App) -> None:
+    seen: list[str] = []
+    _register_hooked_blueprint(app, seen)
+    client = app.test_client()
+    assert client.get("/").data == b"hello"
+    assert seen == []
+    assert client.get("/page").data == b"page"
+    assert seen == ["bp"]
+    # NOTE: looking the hooks up adds no scope to the dict (a defaultdict) that had none.
+    assert list(app.before_request_funcs) == ["bp"]
+
+
+def test_url_value_preprocessors_run_before_app_hooks(app: App) -> None:
+    seen: list[str] = []
+
+    @app.url_value_preprocessor
+    def values(endpoint: str | None, view_args: dict[str, Any] | None) -> None:
+        seen.append("values")
+
+    @app.before_request
+    def before() -> None:
+        seen.append("before")
+
+    assert app.test_client().get("/").data == b"hello"
+    assert seen == ["values", "before"]
+
+
+def test_an_app_hook_answer_stops_the_later_hooks_and_the_view(app: App) -> None:
+    seen: list[str] = []
+    app.before_request(lambda: seen.append("first"))
+    app.before_request(lambda: "stopped")
+    app.before_request(lambda: seen.append("never"))
+    assert app.test_client().get("/").data == b"stopped"
+    assert seen == ["first"]
+
+
+def test_session_and_tuple_results_after_a_hook_are_finalized(app: App) -> None:
+    @app.route("/created")
+    def created() -> tuple[str, int, dict[str, str]]:
+        session["made"] = True
+        return "made", 201, {"X-Made": "1"}
+
+    app.before_request(lambda: None)
+    _warm(app)
+    response = app.test_client().get("/created")
+    assert response.status_code == 201
+    assert response.headers["X-Made"] == "1"
+    assert "session=" in response.headers["Set-Cookie"]
+
+
+def test_routing_answers_after_a_hook_are_kept(app: App) -> None:
+    seen: list[str] = []
+    app.before_request(lambda: seen.append("hook"))
+    _assert_routing_answers(app)
+    # NOTE: as in Flask, the hooks run before the routing error is raised.
+    assert seen == ["hook", "hook", "hook"]
+
+
+def test_a_hook_that_sets_a_routing_error_stops_the_view(app: App) -> None:
+    from hipflask import request
+    from hipflask.exceptions import NotFound
+
+    def hide() -> None:
+        request.routing_exception = NotFound()
+
+    app.before_request(hide)
+    assert app.test_client().get("/").status_code == 404
+
+
+def test_dispatch_request_replaced_beside_a_hook_is_called(app: App) -> None:
+    app.before_request(lambda: None)
+    _warm(app)
+    original = app.dispatch_request
+    calls: list[str] = []
+
+    def traced(ctx: Any) -> Any:
+        calls.append("dispatch")
+        return original(ctx)
+
+    app.dispatch_request = traced  # type: ignore[method-assign]
+    assert app.test_client().get("/").data == b"hello"
+    assert calls == ["dispatch"]
+
+
+def test_a_session_interface_set_as_a_class_attribute_saves_the_session() -> None:
+    from hipflask.sessions.cookie import SecureCookieSessionInterface
+
+    saved: list[str] = []
+
+    class Recording(SecureCookieSessionInterface):
+        def save_session(self, app: Any, session: Any, response: Response) -> None:
+            saved.append(type(app).__name__)
+            super().save_session(app, session, response)
+
+    class Custom(App):
+        session_interface = Recording()  # NOTE: Flask's idiom: shadows the property
+
+    app = Custom(__name__)
+    app.config.update(SECURITY_HEADERS=False, SECRET_KEY="a test secret key that is long enough")
+
+    @app.route("/")
+    def index() -> str:
+        session["seen"] = True
+        return "hello"
+
+    response = app.test_client().get("/")
+    assert "session=" in response.headers["Set-Cookie"]
+    assert saved == ["Custom"]

@@ -236,11 +236,22 @@ def test_token_signed_with_another_key_is_invalid(setup: Any) -> None:
     assert_refused(response, "The CSRF token is invalid.", ran)
 
 
-def test_signed_payload_of_the_wrong_shape_is_invalid(setup: Any) -> None:
+@pytest.mark.parametrize(
+    "payload",
+    [
+        "c2hvcnQ",
+        *("A" * length for length in (84, 85, 87, 88, 90)),  # a good value has 86 characters
+        "A" * 84 + "==",
+        "A" * 85 + "!",
+        "A" * 85 + "é",
+        "A" * 43 + "." + "A" * 42,
+    ],
+)
+def test_signed_payload_of_the_wrong_shape_is_invalid(setup: Any, payload: str) -> None:
     app, _, ran = setup
     client = app.test_client()
     token_of(client)
-    forged = Signer(KEY, (), "wtf-csrf-token").sign_timed("c2hvcnQ")
+    forged = Signer(KEY, (), "wtf-csrf-token").sign_timed(payload)
     response = client.post("/submit", data={"csrf_token": forged})
     assert_refused(response, "The CSRF token is invalid.", ran)
 
@@ -724,3 +735,28 @@ def test_init_app_twice_installs_one_check(setup: Any) -> None:
     hooks = len(app.before_request_funcs[None])
     csrf.init_app(app)
     assert len(app.before_request_funcs[None]) == hooks
+
+
+def test_settings_changed_between_requests_take_effect(
+    setup: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # NOTE: as Flask-WTF, which reads current_app.config on every request: nothing is cached.
+    app, _, ran = setup
+    client = app.test_client()
+    token = token_of(client)
+    assert client.post("/submit", data={"csrf_token": token}).status_code == 200
+    app.config["WTF_CSRF_FIELD_NAME"] = "_token"
+    assert client.post("/submit", data={"csrf_token": token}).status_code == 400
+    app.config["WTF_CSRF_METHODS"] = frozenset({"PUT"})
+    assert client.post("/submit").status_code == 200
+    app.config["WTF_CSRF_METHODS"] = DEFAULT_SETTINGS["WTF_CSRF_METHODS"]
+    app.config["WTF_CSRF_ENABLED"] = False
+    assert client.post("/submit").status_code == 200
+    app.config.update(WTF_CSRF_ENABLED=True, WTF_CSRF_FIELD_NAME="csrf_token")
+    app.config["WTF_CSRF_TIME_LIMIT"] = 10
+    later = time.time() + 60
+    monkeypatch.setattr(time, "time", lambda: later)
+    assert "expired" in client.post("/submit", data={"csrf_token": token}).get_data(as_text=True)
+    app.config["WTF_CSRF_SECRET_KEY"] = "another key that is long enough to sign"
+    assert "invalid" in client.post("/submit", data={"csrf_token": token}).get_data(as_text=True)
+    assert ran == ["submit", "submit", "submit"]

@@ -24,6 +24,7 @@ from __future__ import annotations
 import hmac
 import secrets
 import time
+from binascii import a2b_base64
 from collections.abc import Callable
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
@@ -41,7 +42,7 @@ from .exceptions import BadRequest
 # in tests/test_sessions_signer.py) rather than itsdangerous itself: csrf_form 342,429 -> 307,964
 # instructions per request.
 from .sessions.signer import SessionSigner as Signer
-from .sessions.signer import b64decode, b64encode
+from .sessions.signer import b64encode
 
 if TYPE_CHECKING:
     from .app import App
@@ -92,10 +93,19 @@ ORIGIN_MISMATCH = "The origin does not match the host."
 
 _SALT = "wtf-csrf-token"
 _SECRET_BYTES = 32
+_SECRET_BITS = 8 * _SECRET_BYTES
+_SECRET_LOW = (1 << _SECRET_BITS) - 1
 # Per-request state lives in the WSGI environ, which dies with the request (``g`` may outlive it).
 _TOKENS_KEY = "hipflask.csrf.tokens"
 _VALID_KEY = "hipflask.csrf.valid"
 _EXEMPT_MARK = "__hipflask_csrf_exempt__"
+_METHODS = "WTF_CSRF_METHODS"
+_ENABLED = "WTF_CSRF_ENABLED"
+_CHECK_DEFAULT = "WTF_CSRF_CHECK_DEFAULT"
+_FIELD_NAME = "WTF_CSRF_FIELD_NAME"
+_SSL_STRICT = "WTF_CSRF_SSL_STRICT"
+_TIME_LIMIT = "WTF_CSRF_TIME_LIMIT"
+_FROM_URLSAFE = bytes.maketrans(b"-_", b"+/")
 _FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
@@ -134,7 +144,7 @@ def generate_csrf(secret_key: str | bytes | None = None, token_key: str | None =
             secret = secrets.token_bytes(_SECRET_BYTES)
             session[field] = secret.hex()
         mask = secrets.token_bytes(_SECRET_BYTES)
-        token = _signer(ctx.app, secret_key).sign_timed(b64encode(mask + _xor(secret, mask)))
+        token = _signer(ctx.app.config, secret_key).sign_timed(b64encode(mask + _xor(secret, mask)))
         cache[field] = token
         setattr(g, field, token)
     return token
@@ -179,26 +189,49 @@ def check_token(
     """Return why a submitted token fails for the current session, or None when it is good."""
     if not data:
         return MISSING
-    field = token_key or config_value("WTF_CSRF_FIELD_NAME")
     ctx = _request_context()
+    return _token_problem(ctx, ctx.app.config, data, secret_key, time_limit, token_key)
+
+
+def _token_problem(
+    ctx: Any,
+    config: dict[str, Any],
+    data: Any,
+    secret_key: str | bytes | None,
+    time_limit: float | None,
+    token_key: str | None,
+) -> str | None:
+    """Do :func:`check_token`'s work with the app's config in hand (each setting read once)."""
+    if not data:
+        return MISSING
+    field = token_key or config.get(_FIELD_NAME, DEFAULT_SETTINGS[_FIELD_NAME])
     secret = _decode_secret(ctx.session.get(field))
     if secret is None:
         return SESSION_MISSING
-    result = _signer(ctx.app, secret_key).unsign_timed(data, None) if type(data) is str else None
+    result = _signer(config, secret_key).unsign_timed(data, None) if type(data) is str else None
     if result is None:
         return INVALID
     if time_limit is None:
-        time_limit = config_value("WTF_CSRF_TIME_LIMIT")
+        time_limit = config.get(_TIME_LIMIT, DEFAULT_SETTINGS[_TIME_LIMIT])
     # NOTE: a token stamped by a worker whose clock runs ahead has a negative age: still fresh.
     if time_limit is not None and time.time() - result[1] > time_limit:
         return EXPIRED
     try:
-        masked = b64decode(result[0])
-    except ValueError:
+        # PERF: b64decode()'s work without its call and padding sum (a good value is always
+        # 86 characters, 64 bytes; strict mode refuses any other length with this padding):
+        # 1,100 instructions fewer per check.
+        masked = a2b_base64(
+            result[0].encode("ascii").translate(_FROM_URLSAFE) + b"==", strict_mode=True
+        )
+    except ValueError:  # NOTE: binascii.Error and UnicodeError are ValueErrors
         return INVALID
     if len(masked) != 2 * _SECRET_BYTES:
         return INVALID
-    candidate = _xor(masked[_SECRET_BYTES:], masked[:_SECRET_BYTES])
+    # PERF: mask and masked secret unmasked as one 512-bit number, not as two sliced halves
+    # through _xor(): 7,600 -> 4,000 instructions.
+    number = int.from_bytes(masked, "little")
+    unmasked = (number >> _SECRET_BITS) ^ (number & _SECRET_LOW)
+    candidate = unmasked.to_bytes(_SECRET_BYTES, "little")
     # SECURITY: constant time, so the response time says nothing about how much matched.
     if not hmac.compare_digest(candidate, secret):
         return MISMATCH
@@ -238,13 +271,13 @@ def _xor(data: bytes, mask: bytes) -> bytes:
     return (int.from_bytes(data, "big") ^ int.from_bytes(mask, "big")).to_bytes(len(data), "big")
 
 
-def _signer(app: App, secret_key: str | bytes | None) -> Signer:
+def _signer(config: dict[str, Any], secret_key: str | bytes | None) -> Signer:
     fallbacks: Any = ()
     if secret_key is None:
-        secret_key = app.config.get("WTF_CSRF_SECRET_KEY")
+        secret_key = config.get("WTF_CSRF_SECRET_KEY")
     if secret_key is None:
-        secret_key = app.config.get("SECRET_KEY")
-        fallbacks = app.config.get("SECRET_KEY_FALLBACKS") or ()
+        secret_key = config.get("SECRET_KEY")
+        fallbacks = config.get("SECRET_KEY_FALLBACKS") or ()
     if not secret_key:
         raise RuntimeError(
             "CSRF protection needs a secret key: set SECRET_KEY (or WTF_CSRF_SECRET_KEY) to a "
@@ -376,48 +409,65 @@ class CSRFProtect:
         self._protect(_request_context(), apply_exemptions)
 
     def _protect(self, ctx: Any, apply_exemptions: bool) -> None:
-        # PERF: the request and app read from the context once, not through the proxies at
-        # each use (ten proxy reads of two calls each): csrf_form 307,964 -> 276,614.
-        request, app = ctx.request, ctx.app
-        if request.method not in config_value("WTF_CSRF_METHODS"):
+        request, config = ctx.request, ctx.app.config
+        if request.method not in config.get(_METHODS, DEFAULT_SETTINGS[_METHODS]):
             return
-        if apply_exemptions and self._is_exempt(app, request):
+        if apply_exemptions and self._is_exempt(ctx.app, request, request.endpoint or ""):
             return
-        if request.is_secure and config_value("WTF_CSRF_SSL_STRICT"):
-            reason = check_origin(request)
-            if reason is not None:
-                _refuse(reason)
-        reason = check_token(_submitted_token(request))
-        if reason is not None:
-            _refuse(reason)
-        request.environ[_VALID_KEY] = True
-        g.csrf_valid = True  # NOTE: Flask-WTF's flag, which other extensions read
+        _verify_request(ctx, config)
 
     def _check_request(self) -> None:
-        ctx = _request_context()
+        # PERF: the request, app and config read from the context once, not through the proxies
+        # at each use (csrf_form 307,964 -> 276,614), and each setting read from the config
+        # inline, not through config_value() (1,900 instructions a call, seven calls a check),
+        # with the unmasking and exemption cuts: csrf_form 268,739 -> 247,672.
+        ctx = request_ctx_var.get(None) or _request_context()
+        request, config = ctx.request, ctx.app.config
         # NOTE: GET, HEAD and OPTIONS leave after one set lookup.
-        if ctx.request.method not in config_value("WTF_CSRF_METHODS"):
+        if request.method not in config.get(_METHODS, DEFAULT_SETTINGS[_METHODS]):
             return
-        if not config_value("WTF_CSRF_ENABLED") or not config_value("WTF_CSRF_CHECK_DEFAULT"):
+        if not config.get(_ENABLED, DEFAULT_SETTINGS[_ENABLED]) or not config.get(
+            _CHECK_DEFAULT, DEFAULT_SETTINGS[_CHECK_DEFAULT]
+        ):
             return
-        if ctx.request.endpoint is None:
+        endpoint = request.endpoint
+        if endpoint is None or self._is_exempt(ctx.app, request, endpoint):
             return
-        self._protect(ctx, apply_exemptions=True)
+        _verify_request(ctx, config)
 
-    def _is_exempt(self, app: App, request: Request) -> bool:
-        for name in request.blueprints:
-            blueprint = app.blueprints.get(name)
-            if getattr(blueprint, _EXEMPT_MARK, False):
-                return True
-        view = app.view_functions.get(request.endpoint or "")
+    def _is_exempt(self, app: App, request: Request, endpoint: str) -> bool:
+        # NOTE: a blueprint's endpoints, and only theirs, are dotted (``bp.view``).
+        if "." in endpoint:
+            for name in request.blueprints:
+                if getattr(app.blueprints.get(name), _EXEMPT_MARK, False):
+                    return True
+        view = app.view_functions.get(endpoint)
         if view is None:
             return False
-        return _is_marked(view) or f"{view.__module__}.{view.__name__}" in self._exempt_views
+        names = self._exempt_views
+        return _is_marked(view) or (bool(names) and f"{view.__module__}.{view.__name__}" in names)
 
 
-def _submitted_token(request: Request) -> str | None:
+def _verify_request(ctx: Any, config: dict[str, Any]) -> None:
+    """Refuse the request unless its origin (under HTTPS) and its token are good."""
+    request = ctx.request
+    if request.is_secure and config.get(_SSL_STRICT, DEFAULT_SETTINGS[_SSL_STRICT]):
+        reason = check_origin(request)
+        if reason is not None:
+            _refuse(reason)
+    field = config.get(_FIELD_NAME, DEFAULT_SETTINGS[_FIELD_NAME])
+    token = _submitted_token(request, config, field)
+    reason = _token_problem(ctx, config, token, None, None, field)
+    if reason is not None:
+        _refuse(reason)
+    request.environ[_VALID_KEY] = True
+    # NOTE: Flask-WTF's flag, which other extensions read; set on the app context's ``g``
+    # itself, not through the proxy.
+    app_ctx_var.get().g.csrf_valid = True
+
+
+def _submitted_token(request: Request, config: dict[str, Any], field: str) -> str | None:
     """Return the token from the form field (also a prefixed one), else from a header."""
-    field = config_value("WTF_CSRF_FIELD_NAME")
     if request.mimetype in _FORM_TYPES:
         form = request.form
         token = form.get(field)
@@ -426,7 +476,7 @@ def _submitted_token(request: Request) -> str | None:
         for key in form:
             if key.endswith(field) and form.get(key):
                 return str(form.get(key))
-    for header in config_value("WTF_CSRF_HEADERS"):
+    for header in config.get("WTF_CSRF_HEADERS", DEFAULT_SETTINGS["WTF_CSRF_HEADERS"]):
         token = request.headers.get(header)
         if token:
             return str(token)
