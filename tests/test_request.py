@@ -692,3 +692,19 @@ class TestShortForm:
             lambda: parse_form_data(io.BytesIO(body), self.URLENCODED, None, limits)[0]
         )
         assert outcome(lambda: self._request(body, app).form) == streamed
+
+
+def test_short_form_with_a_limit_missing_from_the_config_uses_its_default(app: App) -> None:
+    # Guard: a config without a limit takes the general path, which applies DEFAULT_LIMITS.
+    del app.config["MAX_FORM_PARTS"]
+    environ = _environ(
+        REQUEST_METHOD="POST",
+        CONTENT_TYPE="application/x-www-form-urlencoded",
+        CONTENT_LENGTH="7",
+        **{"wsgi.input": io.BytesIO(b"a=1&b=2")},
+    )
+    assert Request(environ, app).form.to_dict() == {"a": "1", "b": "2"}
+    many = b"&".join(b"k=%d" % index for index in range(1_001))
+    environ.update(CONTENT_LENGTH=str(len(many)), **{"wsgi.input": io.BytesIO(many)})
+    with pytest.raises(RequestEntityTooLarge):
+        Request(environ, app).form  # noqa: B018
