@@ -2,7 +2,7 @@
 
 The body of known length (the usual form post, bounded by ``MAX_FORM_MEMORY_SIZE``) is parsed
 in one call instead of streaming it through python-multipart's callbacks:
-:func:`parse_urlencoded_form` splits a body with nothing to unquote with ``str.split`` and
+:func:`parse_urlencoded_form` splits a body without escapes with ``str.split`` and
 groups its fields straight into the form; any other body goes through the standard library's
 :func:`urllib.parse.parse_qsl` (:func:`parse_urlencoded_bytes`). The result is exactly the
 streaming parser's: fields split on ``&``, empty ones skipped, a field without ``=`` has an
@@ -37,15 +37,22 @@ def parse_urlencoded_form(body: bytes, max_fields: int | None) -> ImmutableMulti
         text = body.decode("ascii")
     except UnicodeDecodeError:
         return _counted_form(body, max_fields)
-    fields = text.split("&")
-    # NOTE: a body has at most one field per "&" plus one: only one that might break the
-    # limit has its fields counted.
     # PERF: str checks, not bytes ones: ``b"%" in body`` first tries its operand as an int
     # and clears the TypeError; with the field bound taken from the split instead of
     # ``body.count(b"&")``, form 79,100 -> 74,300 instructions per request.
-    if (max_fields is not None and len(fields) > max_fields) or "%" in text or "+" in text:
+    if "%" in text:
         return _counted_form(body, max_fields)
-    # PERF: nothing to unquote (name=alice&age=30): split and partition alone, grouped
+    if "+" in text:
+        # PERF: with no escape to undo, a plus is a space wherever it stands (as in
+        # parse_qsl), so a form with spaces keeps to this path: name=alice+smith&age=30&
+        # city=paris 41,000 -> 13,100 instructions.
+        text = text.replace("+", " ")
+    fields = text.split("&")
+    # NOTE: a body has at most one field per "&" plus one: only one that might break the
+    # limit has its fields counted.
+    if max_fields is not None and len(fields) > max_fields:
+        return _counted_form(body, max_fields)
+    # PERF: nothing to unquote (name=alice+b&age=30): split and partition alone, grouped
     # straight into the form's value lists instead of a list of pairs the MultiDict
     # constructor groups again: pairs 8,300 + MultiDict 7,600 -> 10,100 + 2,000 instructions.
     lists: dict[str, list[str]] = {}
