@@ -561,6 +561,8 @@ class TestShortForm:
         req = self._request(b"", source=io.BytesIO(b"a=1"), CONTENT_LENGTH="10")
         with pytest.raises(ClientDisconnected):
             req.form  # noqa: B018
+        # Guard: the stream is consumed before the read, so an error handler gets b"".
+        assert req.get_data() == b""
 
     def test_stream_and_data_after_the_form_are_empty(self) -> None:
         # Guard: the stream is left consumed, not reopened over the drained wsgi.input (400).

@@ -431,12 +431,13 @@ class Request:
             return None
         if max_length is not None and length > max_length:
             return None
+        # NOTE: the stream is consumed from here on, even if the body is cut short or the
+        # parse refuses it: get_data() then gives b"" (an error handler's read), as in Flask.
+        # _cached_data stays None, so teardown has no uploads to look for.
+        cache["stream"] = _CONSUMED
         body: bytes = wsgi_input.read(length)
         if len(body) < length:
             body += _LimitedStream(wsgi_input, length - len(body)).read()
-        # NOTE: _cached_data stays None: get_data() reads the consumed stream, b"" as in Flask,
-        # and the request has no uploads to close at teardown.
-        cache["stream"] = _CONSUMED
         return parse_urlencoded_form(body, max_fields)
 
     def _form_body(self) -> tuple[BinaryIO, int | None]:
