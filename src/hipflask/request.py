@@ -404,8 +404,8 @@ class Request:
         instance's ``__dict__``.
 
         # PERF: no bounded stream, no content_length property, no FormLimits, no parser
-        # dispatch: with parse_urlencoded_form, form 91,338 -> 63,754 instructions per request
-        # (Falcon: 64,993); this read alone took 15,400 of them.
+        # dispatch: with parse_urlencoded_form, form 91,338 -> 63,717 instructions per request
+        # (Falcon: 65,037); this read alone took 15,400 of them.
         """
         if "stream" in cache:
             return None  # NOTE: the view or get_data() (which opens it) has read the body
