@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hipflask import App, request
-from hipflask.exceptions import BadHost, SecurityError
+from hipflask.exceptions import BadHost, BadRequest, RequestEntityTooLarge, SecurityError
 from hipflask.request import Request
 
 
@@ -518,3 +518,195 @@ class TestFuzz:
         )
         status = _call(app, environ)
         assert status[:3] in {"200", "308", "400", "404", "413"}, status
+
+
+class TestShortForm:
+    """The usual urlencoded post is read from ``wsgi.input`` and parsed in one go.
+
+    Each test breaks if the guard it names is dropped from ``Request._read_short_form``.
+    """
+
+    URLENCODED = "application/x-www-form-urlencoded"
+
+    def _request(
+        self, body: bytes, app: App | None = None, source: object = None, **overrides: object
+    ) -> Request:
+        environ = _environ(
+            REQUEST_METHOD="POST",
+            CONTENT_TYPE=self.URLENCODED,
+            CONTENT_LENGTH=str(len(body)),
+            **{"wsgi.input": io.BytesIO(body) if source is None else source},
+        )
+        environ.update(overrides)
+        return Request(environ, app)
+
+    def test_reads_exactly_content_length_bytes(self) -> None:
+        # Guard: read(length), never read(): bytes past the announced length are not the body.
+        source = io.BytesIO(b"a=1&b=2&c=3")
+        req = self._request(b"a=1&b=2", source=source)
+        assert req.form.to_dict() == {"a": "1", "b": "2"}
+        assert source.read() == b"&c=3"
+
+    def test_short_reads_are_read_on_to_the_announced_length(self) -> None:
+        class Trickle(io.BytesIO):
+            def read(self, size: int | None = -1) -> bytes:
+                return super().read(min(size or 1, 3))
+
+        req = self._request(b"name=alice&age=30", source=Trickle(b"name=alice&age=30"))
+        assert req.form.to_dict() == {"name": "alice", "age": "30"}
+
+    def test_body_cut_short_is_400(self) -> None:
+        from hipflask.exceptions import ClientDisconnected
+
+        req = self._request(b"", source=io.BytesIO(b"a=1"), CONTENT_LENGTH="10")
+        with pytest.raises(ClientDisconnected):
+            req.form  # noqa: B018
+        # Guard: the stream is consumed before the read, so an error handler gets b"".
+        assert req.get_data() == b""
+
+    def test_stream_and_data_after_the_form_are_empty(self) -> None:
+        # Guard: the stream is left consumed, not reopened over the drained wsgi.input (400).
+        req = self._request(b"a=1")
+        assert req.form.to_dict() == {"a": "1"}
+        assert req.stream.read() == b""
+        assert req.stream.readline() == b""
+        assert req.get_data() == b""
+        assert req.data == b""
+        assert req.files == {}
+
+    def test_stream_read_first_is_parsed_from_where_it_stands(self) -> None:
+        # Guard: a stream the view opened is not bypassed for the raw input.
+        req = self._request(b"a=1&b=2")
+        assert req.stream.read(4) == b"a=1&"
+        assert req.form.to_dict() == {"b": "2"}
+
+    def test_get_data_first_keeps_the_body_and_parses_it(self) -> None:
+        req = self._request(b"a=1&b=2")
+        assert req.get_data() == b"a=1&b=2"
+        assert req.form.to_dict() == {"a": "1", "b": "2"}
+        assert req.get_data() == b"a=1&b=2"
+
+    @pytest.mark.parametrize(
+        "length", ["+7", "-7", "7.0", "1e1", "\u0667", "7 7", "0" * 19 + "7", "\t7\t"]
+    )
+    def test_content_length_the_header_parser_refuses_is_400(self, length: str) -> None:
+        # Guard: only 1 to 19 ASCII digits skip parse_content_length, whose 400 is kept.
+        req = self._request(b"a=1&b=2", CONTENT_LENGTH=length)
+        if length == "\t7\t":
+            assert req.form.to_dict() == {"a": "1", "b": "2"}  # stripped, as the parser does
+            return
+        with pytest.raises(BadRequest):
+            req.form  # noqa: B018
+
+    def test_chunked_body_without_length_is_read_whole(self) -> None:
+        # Guard: no Content-Length takes the general path, which reads a terminated input.
+        req = self._request(b"a=1&b=2", CONTENT_LENGTH="")
+        req.environ["wsgi.input_terminated"] = True
+        assert req.form.to_dict() == {"a": "1", "b": "2"}
+        unterminated = self._request(b"a=1&b=2")
+        del unterminated.environ["CONTENT_LENGTH"]
+        assert unterminated.form.to_dict() == {}
+
+    def test_missing_input_is_an_empty_form(self) -> None:
+        req = self._request(b"", CONTENT_LENGTH="0")
+        del req.environ["wsgi.input"]
+        assert req.form.to_dict() == {}
+
+    @pytest.mark.parametrize(
+        ("setting", "value"), [("MAX_CONTENT_LENGTH", 6), ("MAX_FORM_MEMORY_SIZE", 6)]
+    )
+    def test_body_over_a_limit_is_413_unread(self, app: App, setting: str, value: int) -> None:
+        # Guard: both limits are checked before a single byte is read.
+        app.config[setting] = value
+        source = io.BytesIO(b"a=1&b=2")
+        with pytest.raises(RequestEntityTooLarge):
+            self._request(b"a=1&b=2", app, source=source).form  # noqa: B018
+        assert source.tell() == 0
+        assert self._request(b"a=1&b2", app).form.to_dict() == {"a": "1", "b2": ""}
+
+    def test_lifted_memory_limit_still_parses(self, app: App) -> None:
+        app.config["MAX_FORM_MEMORY_SIZE"] = None
+        app.config["MAX_CONTENT_LENGTH"] = None
+        assert self._request(b"a=1", app).form.to_dict() == {"a": "1"}
+
+    def test_limits_without_an_app_are_the_defaults(self) -> None:
+        body = b"a" * 500_001
+        with pytest.raises(RequestEntityTooLarge):
+            self._request(body).form  # noqa: B018
+        assert len(self._request(body[:-1]).form["a" * 500_000]) == 0
+
+    def test_too_many_fields_is_413_and_the_body_stays_consumed(self, app: App) -> None:
+        app.config["MAX_FORM_PARTS"] = 3
+        assert len(self._request(b"a=1&&b=2&&c=3&", app).form) == 3  # empty fields are free
+        req = self._request(b"a=1&b=2&c=3&d=4", app)
+        with pytest.raises(RequestEntityTooLarge):
+            req.form  # noqa: B018
+        # Guard: the stream is marked consumed before the parse, so an error handler reading
+        # the body gets b"", not a 400 from the drained input.
+        assert req.get_data() == b""
+
+    @pytest.mark.parametrize(
+        "content_type",
+        [
+            "application/x-www-form-urlencoded; charset=utf-8",
+            "Application/X-WWW-Form-Urlencoded",
+        ],
+    )
+    def test_content_type_with_parameters_or_case(self, content_type: str) -> None:
+        req = self._request(b"a=%C3%A9&b=+", CONTENT_TYPE=content_type)
+        assert req.form.to_dict() == {"a": "é", "b": " "}
+
+    def test_through_the_app_with_teardown(self, app: App) -> None:
+        @app.post("/")
+        def index() -> str:
+            return f"{request.form['name']}|{request.get_data()!r}|{len(request.files)}"
+
+        response = app.test_client().post("/", data={"name": "alice", "age": "30"})
+        assert response.data == b"alice|b''|0"
+
+    @settings(max_examples=300, deadline=None)
+    @given(
+        body=st.one_of(
+            st.binary(max_size=80),
+            st.lists(
+                st.sampled_from(
+                    [b"&", b"=", b"+", b"%", b"%2", b"%41", b"a", b"b", b"\xc3\xa9", b"\xff"]
+                ),
+                max_size=30,
+            ).map(b"".join),
+        ),
+        max_parts=st.integers(min_value=0, max_value=5),
+    )
+    def test_equals_the_streaming_parser(self, body: bytes, max_parts: int) -> None:
+        from hipflask.formparser import FormLimits, parse_form_data
+
+        app = App(__name__)
+        app.config["MAX_FORM_PARTS"] = max_parts
+
+        def outcome(parse: object) -> object:
+            try:
+                return list(parse().items(multi=True))  # type: ignore[operator]
+            except RequestEntityTooLarge as exc:
+                return exc.description
+
+        limits = FormLimits(max_form_parts=max_parts)
+        streamed = outcome(
+            lambda: parse_form_data(io.BytesIO(body), self.URLENCODED, None, limits)[0]
+        )
+        assert outcome(lambda: self._request(body, app).form) == streamed
+
+
+def test_short_form_with_a_limit_missing_from_the_config_uses_its_default(app: App) -> None:
+    # Guard: a config without a limit takes the general path, which applies DEFAULT_LIMITS.
+    del app.config["MAX_FORM_PARTS"]
+    environ = _environ(
+        REQUEST_METHOD="POST",
+        CONTENT_TYPE="application/x-www-form-urlencoded",
+        CONTENT_LENGTH="7",
+        **{"wsgi.input": io.BytesIO(b"a=1&b=2")},
+    )
+    assert Request(environ, app).form.to_dict() == {"a": "1", "b": "2"}
+    many = b"&".join(b"k=%d" % index for index in range(1_001))
+    environ.update(CONTENT_LENGTH=str(len(many)), **{"wsgi.input": io.BytesIO(many)})
+    with pytest.raises(RequestEntityTooLarge):
+        Request(environ, app).form  # noqa: B018

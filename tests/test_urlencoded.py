@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from hipflask.datastructures import ImmutableMultiDict
 from hipflask.exceptions import RequestEntityTooLarge
 from hipflask.formparser import FormLimits, parse_form_data
-from hipflask.urlencoded import parse_urlencoded_bytes
+from hipflask.urlencoded import parse_urlencoded_bytes, parse_urlencoded_form
 
 URLENCODED = "application/x-www-form-urlencoded"
 
@@ -84,3 +84,21 @@ def test_short_reads_are_read_on_to_the_announced_length() -> None:
 
     form, _ = parse_form_data(Trickle(b"name=alice&age=30"), URLENCODED, 17, FormLimits())
     assert fields(form) == [("name", "alice"), ("age", "30")]
+
+
+@pytest.mark.parametrize(
+    ("body", "max_fields", "expected"),
+    [
+        (b"a=1&a=2&b", 3, [("a", "1"), ("a", "2"), ("b", "")]),
+        (b"a=1&&&b=2&", 2, [("a", "1"), ("b", "2")]),  # more "&" than the limit, not fields
+        (b"a=1&b=2&c=3", 2, "413"),
+        (b"a=%41&b=\xff", None, [("a", "A"), ("b", "\ufffd")]),
+        (b"", 0, []),
+    ],
+)
+def test_parse_urlencoded_form(body: bytes, max_fields: int | None, expected: object) -> None:
+    try:
+        outcome: object = fields(parse_urlencoded_form(body, max_fields))
+    except RequestEntityTooLarge:
+        outcome = "413"
+    assert outcome == expected

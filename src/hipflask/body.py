@@ -118,14 +118,6 @@ def _form_parser() -> Callable[..., tuple[ImmutableMultiDict, ImmutableMultiDict
 
 
 @cache
-def _urlencoded_parser() -> Callable[[BinaryIO, int | None, FormLimits], ImmutableMultiDict]:
-    """Return the urlencoded body parser of :mod:`~hipflask.formparser` (imported once)."""
-    from .formparser import _parse_urlencoded
-
-    return _parse_urlencoded
-
-
-@cache
 def _form_limits(max_form_memory_size: int | None, max_form_parts: int | None) -> FormLimits:
     """Return the parser limits for these settings (built once: they rarely change)."""
     from .formparser import FormLimits
@@ -142,3 +134,7 @@ class _EmptyStream:
 
 
 _EMPTY = _EmptyStream()
+
+#: ``request.stream`` once a form parse read the body itself: every read returns ``b""``.
+# NOTE: shared: a stream with nothing left never touches its state again.
+_CONSUMED = _LimitedStream(_EMPTY, 0)  # type: ignore[arg-type]

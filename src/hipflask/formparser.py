@@ -23,7 +23,7 @@ from .filestorage import FileStorage
 from .headers import Headers
 from .http import parse_options_header
 from .multidict import ImmutableMultiDict
-from .urlencoded import parse_urlencoded_bytes
+from .urlencoded import parse_urlencoded_form
 
 __all__ = ["FormLimits", "parse_form_data"]
 
@@ -127,10 +127,7 @@ def _parse_urlencoded_whole(
     # NOTE: a stream may return less than asked (a slow client): read on to the announced end.
     while len(body) < content_length and (chunk := stream.read(content_length - len(body))):
         body += chunk
-    fields = parse_urlencoded_bytes(body)
-    if len(fields) > max_fields:
-        raise RequestEntityTooLarge("The form has too many fields.")
-    return ImmutableMultiDict(fields)
+    return parse_urlencoded_form(body, max_fields)
 
 
 class _UrlencodedHandler:

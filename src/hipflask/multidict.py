@@ -115,7 +115,9 @@ class MultiDict(dict["Any", "list[Any]"]):
     @classmethod
     def from_lists(cls, mapping: Mapping[Any, list[Any]]) -> Self:
         """Build from a mapping of non-empty value lists, taking the lists as they are."""
-        built = cls()
+        # PERF: dict.__new__ skips the general constructor (a Python call that finds no
+        # mapping): from_lists 3,630 -> 3,162 instructions (the parsed form, the cookies).
+        built: Self = dict.__new__(cls)
         dict.update(built, mapping)
         return built
 
