@@ -151,7 +151,8 @@ class MultiDict(dict["Any", "list[Any]"]):
             value = dict.__getitem__(self, key)[0]
         except (KeyError, IndexError):
             return default
-        return _converted(value, type, default)
+        # PERF: no call for the usual get without ``type`` (CSRFProtect's token lookup).
+        return value if type is None else _converted(value, type, default)
 
     def getlist(self, key: Any, type: Callable[[Any], Any] | None = None) -> list[Any]:
         """Return a copy of the values of ``key``; values ``type`` cannot convert are skipped."""
