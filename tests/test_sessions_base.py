@@ -375,6 +375,20 @@ def test_fallback_key_verifies_and_response_re_signs_with_the_new_key(app: App) 
     assert stale.get("/read", headers={"Cookie": f"session={old_value}"}).text == "{}"
 
 
+def test_a_remembered_cookie_is_refused_once_its_key_is_gone(app: App) -> None:
+    client = app.test_client()
+    client.get("/set/user/alice")
+    old_value = client.get_cookie("session").value  # type: ignore[union-attr]
+    assert client.get("/read").text == "{'user': 'alice'}"  # verified, and remembered
+    app.config["SECRET_KEY"] = "a-completely-different-key-0123456789abc"
+    stale = app.test_client()
+    assert stale.get("/read", headers={"Cookie": f"session={old_value}"}).text == "{}"
+    app.config["SECRET_KEY_FALLBACKS"] = [KEY]
+    assert stale.get("/read", headers={"Cookie": f"session={old_value}"}).text == (
+        "{'user': 'alice'}"
+    )
+
+
 def test_changing_the_key_invalidates_old_cookies(app: App) -> None:
     client = app.test_client()
     client.get("/set/user/alice")

@@ -340,7 +340,7 @@ class SessionInterface:
                 len(key_bytes),
                 _SHORT_KEY,
             )
-        signer = SessionSigner(secret_key, fallbacks, self.salt, self.digest_method)
+        signer = SessionSigner(secret_key, fallbacks, self.salt, self.digest_method, remember=True)
         self._signer_cache = (secret_key, fallbacks, signer)
         return signer
 
