@@ -777,3 +777,90 @@ def test_real_http_round_trip(served: int) -> None:
     assert http_get(served, "/cookie/read", theme).body == b"dark; blue"  # type: ignore[attr-defined]
     deleted = http_get(served, "/cookie/delete").getheader("Set-Cookie")
     assert deleted.startswith("theme=;") and "Max-Age=0" in deleted
+
+
+# -- remembered cookies and payloads -----------------------------------------------------------
+
+
+def test_a_request_that_mutates_its_session_leaves_the_next_one_untouched(app: App) -> None:
+    @app.route("/scribble")
+    def scribble() -> str:
+        before = repr(dict(session.items()))
+        session["user"] = "mallory"
+        session["extra"] = 1
+        items = session.get("items")
+        if isinstance(items, list):
+            items.append("scribbled")  # in place: not saved, and must not leak either
+        return before
+
+    client = app.test_client()
+    client.get("/set/user/alice")
+    value = client.get_cookie("session").value  # type: ignore[union-attr]
+    for _ in range(3):
+        answer = app.test_client().get("/scribble", headers={"Cookie": f"session={value}"})
+        assert answer.text == "{'user': 'alice'}"
+
+    @app.route("/items")
+    def items() -> str:
+        session["items"] = ["a"]
+        return "ok"
+
+    client.get("/items")
+    value = client.get_cookie("session").value  # type: ignore[union-attr]
+    for _ in range(3):
+        answer = app.test_client().get("/scribble", headers={"Cookie": f"session={value}"})
+        assert answer.text == "{'user': 'alice', 'items': ['a']}"
+
+
+def test_a_tag_registered_later_reads_remembered_payloads_anew(app: App) -> None:
+    from hipflask.json.tag import JSONTag, TaggedJSONSerializer
+
+    class Wrapped(JSONTag):
+        key = " w"
+
+        def check(self, value: Any) -> bool:
+            return False
+
+        def to_python(self, value: Any) -> Any:
+            return {"unwrapped": value}
+
+    interface = SecureCookieSessionInterface()
+    interface.serializer = TaggedJSONSerializer()
+    app.session_interface = interface
+    client = app.test_client()
+    client.get("/set/ w/x")
+    assert client.get("/read").text == "{' w': 'x'}"
+    assert client.get("/read").text == "{' w': 'x'}"  # remembered
+    interface.serializer.register(Wrapped)
+    assert client.get("/read").text == "{'unwrapped': 'x'}"
+
+
+def test_remembered_payloads_are_bounded(app: App) -> None:
+    from hipflask.sessions import cookie as cookie_module
+
+    interface = app.session_interface
+    assert isinstance(interface, SecureCookieSessionInterface)
+    for index in range(cookie_module._REMEMBERED + 50):
+        payload = interface.dump_payload({"n": index})
+        assert interface._load_verified(payload) == {"n": index}
+        assert interface._loaded is not None
+        assert len(interface._loaded[1]) <= cookie_module._REMEMBERED
+    nested = interface.dump_payload({"n": [1]})
+    assert interface._load_verified(nested) == {"n": [1]}
+    assert nested not in interface._loaded[1]
+
+
+def test_an_overridden_load_payload_runs_for_every_request(app: App) -> None:
+    calls: list[str] = []
+
+    class Counting(SecureCookieSessionInterface):
+        def load_payload(self, payload: str) -> dict[str, Any] | None:
+            calls.append(payload)
+            return super().load_payload(payload)
+
+    app.session_interface = Counting()
+    client = app.test_client()
+    client.get("/set/user/alice")
+    for _ in range(3):
+        assert client.get("/read").text == "{'user': 'alice'}"
+    assert len(calls) == 3
