@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from ..cookies import dump_cookie, parse_cookie
+from ..cookies import _first_cookie, dump_cookie
 from ..ctx import request_ctx_var
 from ..json.tag import TaggedJSONSerializer
 from .signer import SessionSigner
@@ -483,8 +483,9 @@ def _lifetime_seconds(app: App) -> float:
 
 def _session_cookie(request: Request, name: str) -> str | None:
     """Return the request's ``name`` cookie, as ``request.cookies.get(name)`` would."""
-    # PERF: parse_cookie alone is a quarter of building request.cookies (a MultiDict).
-    return parse_cookie(request.environ.get("HTTP_COOKIE")).get(name)
+    # PERF: parse_cookie alone is a quarter of building request.cookies (a MultiDict), and
+    # reading the one cookie a third of parse_cookie.
+    return _first_cookie(request.environ.get("HTTP_COOKIE"), name)
 
 
 def dump_session_values(serializer: TaggedJSONSerializer, data: Mapping[str, Any]) -> str:
