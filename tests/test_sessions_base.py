@@ -864,3 +864,60 @@ def test_an_overridden_load_payload_runs_for_every_request(app: App) -> None:
     for _ in range(3):
         assert client.get("/read").text == "{'user': 'alice'}"
     assert len(calls) == 3
+
+
+# -- the cookie header's kept attributes and the Vary fast path ----------------------------------
+
+
+def test_the_kept_cookie_attributes_follow_config_changes(app: App) -> None:
+    client = app.test_client()
+    assert "SameSite=Lax" in session_cookie(client.get("/count"))
+    assert "SameSite=Lax" in session_cookie(client.get("/count"))  # the kept attributes
+    app.config["SESSION_COOKIE_SAMESITE"] = "Strict"
+    assert "SameSite=Strict" in session_cookie(client.get("/count"))
+    app.config["SESSION_COOKIE_PATH"] = "/p"
+    assert "Path=/p" in session_cookie(client.get("/count"))
+    assert "Secure" in session_cookie(client.get("/count", base_url="https://localhost"))
+    assert "Secure" not in session_cookie(client.get("/count"))
+    app.config["SESSION_COOKIE_NAME"] = "other"
+    assert session_cookie(client.get("/count"), "other")
+    app.config["MAX_COOKIE_SIZE"] = 20
+    with pytest.warns(UserWarning, match="over the 20-byte limit"):
+        client.get("/count")
+    app.config["MAX_COOKIE_SIZE"] = 4093
+    header = session_cookie(client.get("/permanent"), "other")
+    assert "Max-Age=" in header and "Expires=" in header
+
+
+def test_a_response_class_with_its_own_cookie_rules_is_asked(app: App) -> None:
+    class Small(Response):
+        max_cookie_size = 10  # type: ignore[assignment]
+
+        def vary_on(self, header: str) -> None:
+            self.headers.add("X-Varied", header)
+
+    app.response_class = Small
+    with pytest.warns(UserWarning, match="over the 10-byte limit"):
+        response = app.test_client().get("/count")
+    assert response.headers["X-Varied"] == "Cookie"
+    assert "Vary" not in response.headers
+
+
+@pytest.mark.parametrize(
+    ("existing", "expected"),
+    [
+        ([], ["Cookie"]),
+        ([("vary", "accept")], ["accept, Cookie"]),
+        ([("VARY", "cookie")], ["cookie"]),
+        ([("Vary", "*")], ["*"]),
+    ],
+)
+def test_vary_cookie_joins_what_the_view_sent(
+    app: App, existing: list[tuple[str, str]], expected: list[str]
+) -> None:
+    @app.route("/own")
+    def own() -> Response:
+        session["x"] = 1
+        return Response("ok", headers=existing)
+
+    assert app.test_client().get("/own").headers.getlist("Vary") == expected

@@ -19,6 +19,7 @@ from .base import (
     SessionMixin,
     _lifetime_seconds,
     _session_cookie,
+    _vary_on_cookie,
     dump_session_values,
     session_json_serializer,
 )
@@ -93,7 +94,7 @@ class SecureCookieSessionInterface(SessionInterface):
 
     def save_session(self, app: App, session: SessionMixin, response: Response) -> None:
         """Set the signed cookie when needed; delete it when the session was emptied."""
-        response.vary_on("Cookie")
+        _vary_on_cookie(response)
         if not dict.__len__(session):  # type: ignore[arg-type]
             if session.modified:
                 self.delete_session_cookie(app, response)
