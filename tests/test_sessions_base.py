@@ -921,3 +921,29 @@ def test_vary_cookie_joins_what_the_view_sent(
         return Response("ok", headers=existing)
 
     assert app.test_client().get("/own").headers.getlist("Vary") == expected
+
+
+def test_an_opened_session_starts_clean_in_its_class(app: App) -> None:
+    kept: list[Any] = []
+
+    class Recording(SecureCookieSession):
+        def __init__(self, initial: Any = None, *, new: bool = False) -> None:
+            super().__init__(initial, new=new)
+            kept.append(initial)
+
+    client = app.test_client()
+    client.get("/set/user/alice")
+    value = client.get_cookie("session").value  # type: ignore[union-attr]
+    for session_class in (SecureCookieSession, Recording):
+        interface = SecureCookieSessionInterface()
+        interface.session_class = session_class
+        app.session_interface = interface
+        for _ in range(2):  # the second time, the payload is remembered
+            environ = {"HTTP_COOKIE": f"session={value}"}
+            with app.test_request_context("/", environ_base=environ) as ctx:
+                opened = ctx.session
+                assert type(opened) is session_class
+                assert (opened.new, opened.modified, opened.accessed) == (False, False, False)
+                assert dict(opened) == {"user": "alice"}
+    # NOTE: a class of its own gets a copy of the remembered data, never the data itself.
+    assert kept == [{"user": "alice"}] * 2 and kept[0] is not kept[1]
