@@ -947,3 +947,24 @@ def test_an_opened_session_starts_clean_in_its_class(app: App) -> None:
                 assert dict(opened) == {"user": "alice"}
     # NOTE: a class of its own gets a copy of the remembered data, never the data itself.
     assert kept == [{"user": "alice"}] * 2 and kept[0] is not kept[1]
+
+
+def test_the_lifetime_is_read_on_every_request(app: App, monkeypatch: pytest.MonkeyPatch) -> None:
+    other = App(__name__)
+    other.config.update(SECRET_KEY=KEY, PERMANENT_SESSION_LIFETIME=3600)
+    other.add_url_rule("/read", "read", lambda: repr(dict(session.items())))
+    app.config["PERMANENT_SESSION_LIFETIME"] = 3600
+    client = app.test_client()
+    now = signing_module.time.time()
+    monkeypatch.setattr(signing_module.time, "time", lambda: now - 120)
+    client.get("/set/user/alice")
+    cookie = {"Cookie": f"session={client.get_cookie('session').value}"}  # type: ignore[union-attr]
+    monkeypatch.setattr(signing_module.time, "time", lambda: now)
+    for lifetime, expected in (
+        (3600, "{'user': 'alice'}"),
+        (60, "{}"),
+        (timedelta(hours=1), "{'user': 'alice'}"),
+    ):
+        app.config["PERMANENT_SESSION_LIFETIME"] = lifetime
+        assert app.test_client().get("/read", headers=cookie).text == expected
+        assert other.test_client().get("/read", headers=cookie).text == "{'user': 'alice'}"
