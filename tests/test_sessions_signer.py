@@ -81,6 +81,17 @@ def test_we_read_what_itsdangerous_signs_with_any_key(
     assert SessionSigner(key, fallbacks, salt, digest).unsign(plain) == (value, result[2])
 
 
+def mangled(good: str) -> st.SearchStrategy[str]:
+    """``good``, cut, with junk inserted, or any text of the token alphabet and around it."""
+    return st.one_of(
+        TOKEN_TEXT,
+        st.builds(lambda cut, junk: good[:cut] + junk + good[cut:], st.integers(0, 90),
+                  TOKEN_TEXT),
+        st.builds(lambda cut: good[:cut], st.integers(0, 90)),
+        st.just(good),
+    )  # fmt: skip
+
+
 @settings(max_examples=500, deadline=None)
 @given(st.data(), VALUES, st.sampled_from([None, 0, 30, 3600]))
 def test_mangled_and_arbitrary_tokens_verify_exactly_when_itsdangerous_accepts(
@@ -90,15 +101,7 @@ def test_mangled_and_arbitrary_tokens_verify_exactly_when_itsdangerous_accepts(
     signer = theirs([key], salt, "sha256")
     assert isinstance(signer, TimestampSigner)
     good = signer.sign(value).decode()
-    token = data.draw(
-        st.one_of(
-            TOKEN_TEXT,
-            st.builds(lambda cut, junk: good[:cut] + junk + good[cut:], st.integers(0, 90),
-                      TOKEN_TEXT),
-            st.builds(lambda cut: good[:cut], st.integers(0, 90)),
-            st.just(good),
-        )
-    )  # fmt: skip
+    token = data.draw(mangled(good))
     result = SessionSigner(key, (), salt).unsign_timed(token, max_age)
     expected = their_timed(signer, token, max_age)
     assert (None if result is None else result[:2]) == expected
@@ -189,15 +192,7 @@ def test_a_remembering_signer_answers_as_itsdangerous_on_every_call(
     signer = theirs(["s" * 32], "cookie-session", "sha256")
     assert isinstance(signer, TimestampSigner)
     good = signer.sign(value).decode()
-    token = data.draw(
-        st.one_of(
-            TOKEN_TEXT,
-            st.builds(lambda cut, junk: good[:cut] + junk + good[cut:], st.integers(0, 90),
-                      TOKEN_TEXT),
-            st.builds(lambda cut: good[:cut], st.integers(0, 90)),
-            st.just(good),
-        )
-    )  # fmt: skip
+    token = data.draw(mangled(good))
     expected = their_timed(signer, token, max_age)
     for _ in range(2):  # a miss, then (when it verified) a hit
         result = REMEMBERING.unsign_timed(token, max_age)

@@ -82,7 +82,9 @@ def parse_cookie_lists(header: str | None) -> dict[str, list[str]]:
 def _first_cookie(header: str | None, name: str) -> str | None:
     """Return ``parse_cookie(header).get(name)`` without parsing the other cookies' values."""
     # PERF: the session reads one cookie; building the whole dict of lists and then a dict of
-    # first values cost 10,500 instructions on a one-cookie header, this ~3,000.
+    # first values cost 9,900 instructions on a one-cookie header, this 5,100. NOTE: the loop
+    # repeats parse_cookie_lists' on purpose: sharing it through a generator of pairs cost
+    # session +3,400 and the cookies scenario +4,300 instructions per request.
     if not header:
         return None
     if not header.isascii():
