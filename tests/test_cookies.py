@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from hipflask import App, Response, request, session
 from hipflask import cookies as cookie_grammar
-from hipflask.cookies import dump_cookie, parse_cookie
+from hipflask.cookies import _first_cookie, dump_cookie, parse_cookie
 from hipflask.dates import parse_date
 
 PLUS_TWO = timezone(timedelta(hours=2))
@@ -101,6 +101,39 @@ def test_fuzz_parse_cookie(header: str) -> None:
     cookies = parse_cookie(header)
     assert isinstance(cookies, dict)
     assert all(isinstance(k, str) and k and isinstance(v, str) for k, v in cookies.items())
+
+
+COOKIE_PIECES = st.lists(
+    st.tuples(
+        st.sampled_from(["s", " s", "s ", "t", "", "=s", "x y"]),
+        st.sampled_from(["=", "", "= "]),
+        st.one_of(st.text(alphabet='ab"\\0 =', max_size=8), st.just('"a\\054b"')),
+    ),
+    max_size=6,
+)
+
+
+@given(COOKIE_PIECES, st.sampled_from(["s", "t", "x y", "z"]), st.sampled_from([";", "; "]))
+def test_first_cookie_reads_what_parse_cookie_reads(
+    pieces: list[tuple[str, str, str]], name: str, separator: str
+) -> None:
+    """The session's one-cookie reader agrees with the full parser (the fast path's guard)."""
+    header = separator.join(key + equals + value for key, equals, value in pieces)
+    assert _first_cookie(header, name) == parse_cookie(header).get(name)
+
+
+@given(st.text(max_size=200), st.sampled_from(["s", "a", "é"]))
+def test_fuzz_first_cookie_matches_parse_cookie(header: str, name: str) -> None:
+    assert _first_cookie(header, name) == parse_cookie(header).get(name)
+
+
+def test_first_cookie_stops_where_parse_cookie_does() -> None:
+    limit = cookie_grammar.MAX_COOKIES
+    header = "; ".join(f"c{index}=v" for index in range(limit + 5))
+    assert _first_cookie(header, f"c{limit - 1}") == "v"
+    assert _first_cookie(header, f"c{limit}") is None
+    assert parse_cookie(header).get(f"c{limit}") is None
+    assert _first_cookie(None, "s") is None
 
 
 # --- dump_cookie --------------------------------------------------------------------------------

@@ -177,3 +177,23 @@ def test_proxies_forward_known_and_unknown_attributes(app: App) -> None:
         return f"{request.method} {request.extra} {session.get('k')} {request.note}"  # type: ignore[attr-defined]
 
     assert app.test_client().get("/").data == b"GET custom attribute v set through the proxy"
+
+
+def test_session_items_through_the_proxy_open_the_session_or_raise_outside_a_request() -> None:
+    from hipflask import session
+
+    with pytest.raises(RuntimeError, match="outside of request context"):
+        session["x"]
+    with pytest.raises(RuntimeError, match="outside of request context"):
+        session["x"] = 1
+    app = App(__name__)
+    app.config["SECRET_KEY"] = "k" * 32
+    with app.test_request_context("/") as ctx:
+        assert ctx._session is None
+        with pytest.raises(KeyError):
+            session["x"]  # opens the session on first use
+        assert ctx._session is not None and ctx._session.accessed
+    with app.test_request_context("/") as ctx:
+        session["x"] = 1  # opens it, then writes
+        assert ctx._session == {"x": 1} and ctx._session.modified
+        assert session["x"] == 1

@@ -10,9 +10,12 @@ from typing import Any
 from uuid import UUID
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from markupsafe import Markup
 
-from hipflask.json.tag import JSONTag, TaggedJSONSerializer
+from hipflask.json.tag import JSONTag, TaggedJSONSerializer, _dump_flat
+from hipflask.sessions import SecureCookieSession
 
 serializer = TaggedJSONSerializer()
 
@@ -182,3 +185,48 @@ def test_a_taken_key_is_refused_unless_forced() -> None:
     custom.register(TagTuple, force=True)
     assert custom.loads('{" t": [1]}') == [1]
     assert serializer.loads('{" t": [1]}') == (1,)  # other serializers keep the built-in tag
+
+
+FLAT_KEYS = st.one_of(st.text(max_size=8), st.sampled_from([" t", " di", " m", "k"]))
+ANY_SCALAR = st.one_of(
+    st.text(max_size=8),
+    st.integers(),
+    st.booleans(),
+    st.none(),
+    st.floats(allow_nan=True),
+    st.builds(Markup, st.text(max_size=4)),
+    st.binary(max_size=4),
+    st.lists(st.integers(), max_size=2),
+)
+
+
+def _general(value: dict[Any, Any]) -> str:
+    """What dumps wrote before the flat fast path: the tagging walk, then the encoder."""
+    return serializer._encode(serializer.tag(dict(value)))
+
+
+@given(st.dictionaries(FLAT_KEYS, ANY_SCALAR, max_size=4), st.booleans())
+def test_flat_fast_path_writes_what_the_encoder_writes(
+    data: dict[str, Any], as_session: bool
+) -> None:
+    """The one-pass writer of flat dicts agrees with the general path, or steps aside."""
+    value = SecureCookieSession(data) if as_session else data
+    flat = _dump_flat(value, serializer._untaggers)
+    if as_session:
+        assert not value.accessed  # type: ignore[attr-defined]
+    assert flat is None or flat == _general(value)
+    assert serializer.dumps(value) == _general(value)
+    if all(type(item) in (str, int, bool, type(None)) for item in data.values()):
+        one_tag_key = len(data) == 1 and next(iter(data)) in serializer._untaggers
+        assert (flat is None) == one_tag_key
+
+
+def test_flat_fast_path_leaves_odd_keys_and_types_to_the_encoder() -> None:
+    assert _dump_flat({1: "a"}, serializer._untaggers) is None
+    assert serializer.dumps({1: "a", None: 2}) == '{"1":"a","null":2}'
+    assert _dump_flat({"a": 1.5}, serializer._untaggers) is None
+    assert serializer.dumps({"a": float("nan")}) == '{"a":NaN}'
+    assert _dump_flat({"m": Markup("<b>")}, serializer._untaggers) is None
+    assert _dump_flat({" t": 1}, serializer._untaggers) is None
+    assert serializer.dumps({" t": 1}) == '{" di":{" t__":1}}'
+    assert _dump_flat({"é": '☃\n"'}, serializer._untaggers) == '{"é":"☃\\n\\""}'

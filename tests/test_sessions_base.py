@@ -375,6 +375,20 @@ def test_fallback_key_verifies_and_response_re_signs_with_the_new_key(app: App) 
     assert stale.get("/read", headers={"Cookie": f"session={old_value}"}).text == "{}"
 
 
+def test_a_remembered_cookie_is_refused_once_its_key_is_gone(app: App) -> None:
+    client = app.test_client()
+    client.get("/set/user/alice")
+    old_value = client.get_cookie("session").value  # type: ignore[union-attr]
+    assert client.get("/read").text == "{'user': 'alice'}"  # verified, and remembered
+    app.config["SECRET_KEY"] = "a-completely-different-key-0123456789abc"
+    stale = app.test_client()
+    assert stale.get("/read", headers={"Cookie": f"session={old_value}"}).text == "{}"
+    app.config["SECRET_KEY_FALLBACKS"] = [KEY]
+    assert stale.get("/read", headers={"Cookie": f"session={old_value}"}).text == (
+        "{'user': 'alice'}"
+    )
+
+
 def test_changing_the_key_invalidates_old_cookies(app: App) -> None:
     client = app.test_client()
     client.get("/set/user/alice")
@@ -763,3 +777,194 @@ def test_real_http_round_trip(served: int) -> None:
     assert http_get(served, "/cookie/read", theme).body == b"dark; blue"  # type: ignore[attr-defined]
     deleted = http_get(served, "/cookie/delete").getheader("Set-Cookie")
     assert deleted.startswith("theme=;") and "Max-Age=0" in deleted
+
+
+# -- remembered cookies and payloads -----------------------------------------------------------
+
+
+def test_a_request_that_mutates_its_session_leaves_the_next_one_untouched(app: App) -> None:
+    @app.route("/scribble")
+    def scribble() -> str:
+        before = repr(dict(session.items()))
+        session["user"] = "mallory"
+        session["extra"] = 1
+        items = session.get("items")
+        if isinstance(items, list):
+            items.append("scribbled")  # in place: not saved, and must not leak either
+        return before
+
+    client = app.test_client()
+    client.get("/set/user/alice")
+    value = client.get_cookie("session").value  # type: ignore[union-attr]
+    for _ in range(3):
+        answer = app.test_client().get("/scribble", headers={"Cookie": f"session={value}"})
+        assert answer.text == "{'user': 'alice'}"
+
+    @app.route("/items")
+    def items() -> str:
+        session["items"] = ["a"]
+        return "ok"
+
+    client.get("/items")
+    value = client.get_cookie("session").value  # type: ignore[union-attr]
+    for _ in range(3):
+        answer = app.test_client().get("/scribble", headers={"Cookie": f"session={value}"})
+        assert answer.text == "{'user': 'alice', 'items': ['a']}"
+
+
+def test_a_tag_registered_later_reads_remembered_payloads_anew(app: App) -> None:
+    from hipflask.json.tag import JSONTag, TaggedJSONSerializer
+
+    class Wrapped(JSONTag):
+        key = " w"
+
+        def check(self, value: Any) -> bool:
+            return False
+
+        def to_python(self, value: Any) -> Any:
+            return {"unwrapped": value}
+
+    interface = SecureCookieSessionInterface()
+    interface.serializer = TaggedJSONSerializer()
+    app.session_interface = interface
+    client = app.test_client()
+    client.get("/set/ w/x")
+    assert client.get("/read").text == "{' w': 'x'}"
+    assert client.get("/read").text == "{' w': 'x'}"  # remembered
+    interface.serializer.register(Wrapped)
+    assert client.get("/read").text == "{'unwrapped': 'x'}"
+
+
+def test_remembered_payloads_are_bounded(app: App) -> None:
+    from hipflask.sessions import cookie as cookie_module
+
+    interface = app.session_interface
+    assert isinstance(interface, SecureCookieSessionInterface)
+    for index in range(cookie_module._REMEMBERED + 50):
+        payload = interface.dump_payload({"n": index})
+        assert interface._load_verified(payload) == {"n": index}
+        assert interface._loaded is not None
+        assert len(interface._loaded[1]) <= cookie_module._REMEMBERED
+    nested = interface.dump_payload({"n": [1]})
+    assert interface._load_verified(nested) == {"n": [1]}
+    assert nested not in interface._loaded[1]
+
+
+def test_an_overridden_load_payload_runs_for_every_request(app: App) -> None:
+    calls: list[str] = []
+
+    class Counting(SecureCookieSessionInterface):
+        def load_payload(self, payload: str) -> dict[str, Any] | None:
+            calls.append(payload)
+            return super().load_payload(payload)
+
+    app.session_interface = Counting()
+    client = app.test_client()
+    client.get("/set/user/alice")
+    for _ in range(3):
+        assert client.get("/read").text == "{'user': 'alice'}"
+    assert len(calls) == 3
+
+
+# -- the cookie header's kept attributes and the Vary fast path ----------------------------------
+
+
+def test_the_kept_cookie_attributes_follow_config_changes(app: App) -> None:
+    client = app.test_client()
+    assert "SameSite=Lax" in session_cookie(client.get("/count"))
+    assert "SameSite=Lax" in session_cookie(client.get("/count"))  # the kept attributes
+    app.config["SESSION_COOKIE_SAMESITE"] = "Strict"
+    assert "SameSite=Strict" in session_cookie(client.get("/count"))
+    app.config["SESSION_COOKIE_PATH"] = "/p"
+    assert "Path=/p" in session_cookie(client.get("/count"))
+    assert "Secure" in session_cookie(client.get("/count", base_url="https://localhost"))
+    assert "Secure" not in session_cookie(client.get("/count"))
+    app.config["SESSION_COOKIE_NAME"] = "other"
+    assert session_cookie(client.get("/count"), "other")
+    app.config["MAX_COOKIE_SIZE"] = 20
+    with pytest.warns(UserWarning, match="over the 20-byte limit"):
+        client.get("/count")
+    app.config["MAX_COOKIE_SIZE"] = 4093
+    header = session_cookie(client.get("/permanent"), "other")
+    assert "Max-Age=" in header and "Expires=" in header
+
+
+def test_a_response_class_with_its_own_cookie_rules_is_asked(app: App) -> None:
+    class Small(Response):
+        max_cookie_size = 10  # type: ignore[assignment]
+
+        def vary_on(self, header: str) -> None:
+            self.headers.add("X-Varied", header)
+
+    app.response_class = Small
+    with pytest.warns(UserWarning, match="over the 10-byte limit"):
+        response = app.test_client().get("/count")
+    assert response.headers["X-Varied"] == "Cookie"
+    assert "Vary" not in response.headers
+
+
+@pytest.mark.parametrize(
+    ("existing", "expected"),
+    [
+        ([], ["Cookie"]),
+        ([("vary", "accept")], ["accept, Cookie"]),
+        ([("VARY", "cookie")], ["cookie"]),
+        ([("Vary", "*")], ["*"]),
+    ],
+)
+def test_vary_cookie_joins_what_the_view_sent(
+    app: App, existing: list[tuple[str, str]], expected: list[str]
+) -> None:
+    @app.route("/own")
+    def own() -> Response:
+        session["x"] = 1
+        return Response("ok", headers=existing)
+
+    assert app.test_client().get("/own").headers.getlist("Vary") == expected
+
+
+def test_an_opened_session_starts_clean_in_its_class(app: App) -> None:
+    kept: list[Any] = []
+
+    class Recording(SecureCookieSession):
+        def __init__(self, initial: Any = None, *, new: bool = False) -> None:
+            super().__init__(initial, new=new)
+            kept.append(initial)
+
+    client = app.test_client()
+    client.get("/set/user/alice")
+    value = client.get_cookie("session").value  # type: ignore[union-attr]
+    for session_class in (SecureCookieSession, Recording):
+        interface = SecureCookieSessionInterface()
+        interface.session_class = session_class
+        app.session_interface = interface
+        for _ in range(2):  # the second time, the payload is remembered
+            environ = {"HTTP_COOKIE": f"session={value}"}
+            with app.test_request_context("/", environ_base=environ) as ctx:
+                opened = ctx.session
+                assert type(opened) is session_class
+                assert (opened.new, opened.modified, opened.accessed) == (False, False, False)
+                assert dict(opened) == {"user": "alice"}
+    # NOTE: a class of its own gets a copy of the remembered data, never the data itself.
+    assert kept == [{"user": "alice"}] * 2 and kept[0] is not kept[1]
+
+
+def test_the_lifetime_is_read_on_every_request(app: App, monkeypatch: pytest.MonkeyPatch) -> None:
+    other = App(__name__)
+    other.config.update(SECRET_KEY=KEY, PERMANENT_SESSION_LIFETIME=3600)
+    other.add_url_rule("/read", "read", lambda: repr(dict(session.items())))
+    app.config["PERMANENT_SESSION_LIFETIME"] = 3600
+    client = app.test_client()
+    now = signing_module.time.time()
+    monkeypatch.setattr(signing_module.time, "time", lambda: now - 120)
+    client.get("/set/user/alice")
+    cookie = {"Cookie": f"session={client.get_cookie('session').value}"}  # type: ignore[union-attr]
+    monkeypatch.setattr(signing_module.time, "time", lambda: now)
+    for lifetime, expected in (
+        (3600, "{'user': 'alice'}"),
+        (60, "{}"),
+        (timedelta(hours=1), "{'user': 'alice'}"),
+    ):
+        app.config["PERMANENT_SESSION_LIFETIME"] = lifetime
+        assert app.test_client().get("/read", headers=cookie).text == expected
+        assert other.test_client().get("/read", headers=cookie).text == "{'user': 'alice'}"

@@ -8,6 +8,7 @@ through itsdangerous' ``TimestampSigner`` / ``Signer`` with ``key_derivation="hm
 from __future__ import annotations
 
 import hashlib
+import threading
 import time
 from typing import Any
 
@@ -19,6 +20,7 @@ from itsdangerous import Signer as ItsSigner
 
 from hipflask import App, session
 from hipflask.sessions import SecureCookieSessionInterface
+from hipflask.sessions import signer as signing_module
 from hipflask.sessions.signer import SessionSigner, b64decode, b64encode
 
 KEYS = st.one_of(st.text(min_size=1, max_size=40), st.binary(min_size=1, max_size=40))
@@ -79,6 +81,17 @@ def test_we_read_what_itsdangerous_signs_with_any_key(
     assert SessionSigner(key, fallbacks, salt, digest).unsign(plain) == (value, result[2])
 
 
+def mangled(good: str) -> st.SearchStrategy[str]:
+    """``good``, cut, with junk inserted, or any text of the token alphabet and around it."""
+    return st.one_of(
+        TOKEN_TEXT,
+        st.builds(lambda cut, junk: good[:cut] + junk + good[cut:], st.integers(0, 90),
+                  TOKEN_TEXT),
+        st.builds(lambda cut: good[:cut], st.integers(0, 90)),
+        st.just(good),
+    )  # fmt: skip
+
+
 @settings(max_examples=500, deadline=None)
 @given(st.data(), VALUES, st.sampled_from([None, 0, 30, 3600]))
 def test_mangled_and_arbitrary_tokens_verify_exactly_when_itsdangerous_accepts(
@@ -88,15 +101,7 @@ def test_mangled_and_arbitrary_tokens_verify_exactly_when_itsdangerous_accepts(
     signer = theirs([key], salt, "sha256")
     assert isinstance(signer, TimestampSigner)
     good = signer.sign(value).decode()
-    token = data.draw(
-        st.one_of(
-            TOKEN_TEXT,
-            st.builds(lambda cut, junk: good[:cut] + junk + good[cut:], st.integers(0, 90),
-                      TOKEN_TEXT),
-            st.builds(lambda cut: good[:cut], st.integers(0, 90)),
-            st.just(good),
-        )
-    )  # fmt: skip
+    token = data.draw(mangled(good))
     result = SessionSigner(key, (), salt).unsign_timed(token, max_age)
     expected = their_timed(signer, token, max_age)
     assert (None if result is None else result[:2]) == expected
@@ -170,3 +175,129 @@ def test_b64_helpers() -> None:
     assert b64decode("-_8") == b"\xfb\xff"
     with pytest.raises(ValueError):
         b64decode("!!")
+
+
+# -- remembered tokens (the session signer's cache of verified cookies) ----------------------
+
+#: One remembering signer shared by every example, so later examples hit what earlier ones
+#: verified.
+REMEMBERING = SessionSigner("s" * 32, (), "cookie-session", remember=True)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.data(), VALUES, st.sampled_from([None, 0, 30, 3600]))
+def test_a_remembering_signer_answers_as_itsdangerous_on_every_call(
+    data: st.DataObject, value: str, max_age: int | None
+) -> None:
+    signer = theirs(["s" * 32], "cookie-session", "sha256")
+    assert isinstance(signer, TimestampSigner)
+    good = signer.sign(value).decode()
+    token = data.draw(mangled(good))
+    expected = their_timed(signer, token, max_age)
+    for _ in range(2):  # a miss, then (when it verified) a hit
+        result = REMEMBERING.unsign_timed(token, max_age)
+        assert (None if result is None else result[:2]) == expected
+    remembered = REMEMBERING._remembered
+    assert remembered is not None
+    assert (token in remembered) == (their_timed(signer, token, None) is not None)
+
+
+def test_a_remembered_token_past_max_age_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    signer = SessionSigner("k" * 32, remember=True)
+    now = time.time()
+    token = signer.sign_timed("v")
+    assert signer.unsign_timed(token, 60) is not None
+    assert token in (signer._remembered or {})
+    monkeypatch.setattr(signing_module.time, "time", lambda: now + 61)
+    assert signer.unsign_timed(token, 60) is None  # a hit, refused by its remembered timestamp
+    assert signer.unsign_timed(token, 3600) is not None
+    monkeypatch.setattr(signing_module.time, "time", lambda: now - 301)
+    assert signer.unsign_timed(token, 3600) is None  # from further ahead than the skew
+
+
+def test_a_tampered_token_never_hits() -> None:
+    signer = SessionSigner("k" * 32, remember=True)
+    token = signer.sign_timed("eyJ1c2VyIjoiYWxpY2UifQ")
+    assert signer.unsign_timed(token, None) is not None
+    payload, stamp, signature = token.split(".")
+    for forged in (
+        token.swapcase(),
+        token + "x",
+        token[:-1],
+        f"{payload}.{stamp}.{signature[:20]}",
+        f"eyJ1c2VyIjoiYm9iIn0.{stamp}.{signature}",
+        f"{payload}.{stamp}",
+    ):
+        assert signer.unsign_timed(forged, None) is None
+    assert list(signer._remembered or {}) == [token]
+
+
+def test_a_new_key_forgets_what_the_old_one_verified() -> None:
+    app = App(__name__)
+    app.config["SECRET_KEY"] = "old-key-" * 4
+    interface = SecureCookieSessionInterface()
+    old = interface.get_signer(app)
+    assert old is not None
+    token = old.sign_timed("eyJ1c2VyIjoiYWxpY2UifQ")
+    assert old.unsign_timed(token, None) is not None  # remembered by the old signer
+    app.config["SECRET_KEY"] = "new-key-" * 4
+    new = interface.get_signer(app)
+    assert new is not None and new is not old
+    assert new.unsign_timed(token, None) is None
+    app.config["SECRET_KEY_FALLBACKS"] = ["old-key-" * 4]
+    rotated = interface.get_signer(app)
+    assert rotated is not None
+    assert rotated.unsign_timed(token, None) == (
+        "eyJ1c2VyIjoiYWxpY2UifQ",
+        old.unsign_timed(token, None)[1],
+        True,
+    )  # type: ignore[index]
+    app.config["SECRET_KEY_FALLBACKS"] = []
+    dropped = interface.get_signer(app)
+    assert dropped is not None
+    assert dropped.unsign_timed(token, None) is None
+
+
+def test_a_different_salt_is_a_different_memory() -> None:
+    token = SessionSigner("k" * 32, salt="a", remember=True).sign_timed("v")
+    assert SessionSigner("k" * 32, salt="a", remember=True).unsign_timed(token, None) is not None
+    assert SessionSigner("k" * 32, salt="b", remember=True).unsign_timed(token, None) is None
+
+
+def test_the_memory_is_bounded() -> None:
+    signer = SessionSigner("k" * 32, remember=True)
+    limit = signing_module._REMEMBERED
+    for index in range(limit + 100):
+        assert signer.unsign_timed(signer.sign_timed(f"value-{index}"), None) is not None
+        assert len(signer._remembered or {}) <= limit
+    long_token = signer.sign_timed("x" * signing_module._REMEMBERED_LENGTH)
+    assert signer.unsign_timed(long_token, None) is not None
+    assert long_token not in (signer._remembered or {})
+    plain = SessionSigner("k" * 32)
+    assert plain.unsign_timed(plain.sign_timed("v"), None) is not None
+    assert plain._remembered is None  # CSRF tokens, fresh on each request, are not kept
+
+
+def test_threads_sharing_a_remembering_signer_get_their_own_answers() -> None:
+    signer = SessionSigner("k" * 32, remember=True)
+    tokens = [signer.sign_timed(f"value-{index}") for index in range(300)]
+    failures: list[str] = []
+
+    def work(offset: int) -> None:
+        for round_ in range(20):
+            for index in range(offset, len(tokens), 7):
+                token = tokens[index]
+                result = signer.unsign_timed(token, 3600)
+                if result is None or result[0] != f"value-{index}":
+                    failures.append(f"{index}: {result}")
+                if signer.unsign_timed("e" + token[1:], 3600) is not None:  # "dmFs..."
+                    failures.append(f"{index}: forged")
+            if round_ % 5 == 0:
+                signer._remembered.clear()  # type: ignore[union-attr]
+
+    threads = [threading.Thread(target=work, args=(offset,)) for offset in range(7)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []

@@ -79,6 +79,33 @@ def parse_cookie_lists(header: str | None) -> dict[str, list[str]]:
     return cookies
 
 
+def _first_cookie(header: str | None, name: str) -> str | None:
+    """Return ``parse_cookie(header).get(name)`` without parsing the other cookies' values."""
+    # PERF: the session reads one cookie; building the whole dict of lists and then a dict of
+    # first values cost 9,900 instructions on a one-cookie header, this 5,100. NOTE: the loop
+    # repeats parse_cookie_lists' on purpose: sharing it through a generator of pairs cost
+    # session +3,400 and the cookies scenario +4,300 instructions per request.
+    if not header:
+        return None
+    if not header.isascii():
+        header = _latin1_to_utf8(header)
+    count = 0
+    for piece in header.split(";"):
+        key, equals, value = piece.partition("=")
+        key = key.strip()
+        if not equals or not key:
+            continue
+        if key == name:
+            value = value.strip()
+            if len(value) > 1 and value[0] == value[-1] == '"':
+                return _unquote_cookie_value(value[1:-1])
+            return value
+        count += 1
+        if count >= MAX_COOKIES:
+            break
+    return None
+
+
 def _latin1_to_utf8(text: str) -> str:
     """Re-read a WSGI string (bytes decoded as latin-1) as UTF-8, or keep it unchanged."""
     try:
