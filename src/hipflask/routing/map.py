@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 
 from ..exceptions import NotFound
 from ..lazyload import lazy_compile, lazy_import
+from ..request import UPPER_CASE_METHODS
 from .building import BuildError, _build_score, _fits, _query_string
 from .converters import (
     _PATH_SAFE,
@@ -360,7 +361,8 @@ class Map:
         # a rule for the method) stays here rather than in the matcher: the extra call was
         # ~150 of the ~3.9k instructions (callgrind) a static match costs.
         matcher = self._matcher or self._compile()
-        method = method.upper()
+        # PERF: no upper() call for a standard method (see UPPER_CASE_METHODS).
+        method = method if method in UPPER_CASE_METHODS else method.upper()
         slot = matcher.static.get(path)
         if slot is not None:
             for rule in slot.by_method.get(method, slot.any_method):
