@@ -330,3 +330,27 @@ def test_a_session_interface_set_as_a_class_attribute_saves_the_session() -> Non
     response = app.test_client().get("/")
     assert "session=" in response.headers["Set-Cookie"]
     assert saved == ["Custom"]
+
+
+def test_a_session_interface_set_as_a_class_attribute_opens_the_session() -> None:
+    from hipflask.sessions.cookie import SecureCookieSessionInterface
+
+    opened: list[str] = []
+
+    class Recording(SecureCookieSessionInterface):
+        def open_session(self, app: Any, request: Any) -> Any:
+            opened.append(request.path)
+            return super().open_session(app, request)
+
+    class Custom(App):
+        session_interface = Recording()  # NOTE: shadows the property: _session_interface is None
+
+    app = Custom(__name__)
+    app.config.update(SECURITY_HEADERS=False, SECRET_KEY="a test secret key that is long enough")
+
+    @app.route("/")
+    def index() -> str:
+        return str(session.get("seen", False))
+
+    assert app.test_client().get("/").data == b"False"
+    assert opened == ["/"]
