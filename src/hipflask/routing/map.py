@@ -370,11 +370,18 @@ class Map:
                     values = dict(rule._defaults) if rule._defaults else {}
                     # PERF: finish_match inlined for the rules without redirect_to: hello
                     # 51,996 -> 51,652 instructions, params 65,565 -> 65,180.
-                    if rule.redirect_to is None:
-                        return rule, values
-                    return finish_match(rule, values)
+                    return (
+                        (rule, values) if rule.redirect_to is None else finish_match(rule, values)
+                    )
         else:
-            for candidates in matcher.candidates(path):
+            # PERF: Matcher.candidates' head lookup inline, without its call: params 49,200 ->
+            # 48,857 instructions per request (not_found 100,315 -> 99,068 with the simpler
+            # candidates). A path without "/" fits no pattern (each starts with "/").
+            try:
+                found = matcher.by_head.get(path.split("/", 2)[1], matcher.unknown_head)
+            except IndexError:
+                found = ()
+            for candidates in matcher._walk(path) if found is None else found:
                 match = candidates.regex.fullmatch(path)
                 if match is None:
                     continue
@@ -384,9 +391,12 @@ class Map:
                             values = rule._convert(match)
                         except ValidationError:
                             break
-                        if rule.redirect_to is None:
-                            return rule, values
-                        return finish_match(rule, values)
+                        # PERF: finish_match inlined for the rules without redirect_to.
+                        return (
+                            (rule, values)
+                            if rule.redirect_to is None
+                            else finish_match(rule, values)
+                        )
                 break
             else:
                 if not matcher.may_redirect(path):
