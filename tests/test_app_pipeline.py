@@ -330,3 +330,71 @@ def test_a_session_interface_set_as_a_class_attribute_saves_the_session() -> Non
     response = app.test_client().get("/")
     assert "session=" in response.headers["Set-Cookie"]
     assert saved == ["Custom"]
+
+
+def test_a_session_interface_set_as_a_class_attribute_opens_the_session() -> None:
+    from hipflask.sessions.cookie import SecureCookieSessionInterface
+
+    opened: list[str] = []
+
+    class Recording(SecureCookieSessionInterface):
+        def open_session(self, app: Any, request: Any) -> Any:
+            opened.append(request.path)
+            return super().open_session(app, request)
+
+    class Custom(App):
+        session_interface = Recording()  # NOTE: shadows the property: _session_interface is None
+
+    app = Custom(__name__)
+    app.config.update(SECURITY_HEADERS=False, SECRET_KEY="a test secret key that is long enough")
+
+    @app.route("/")
+    def index() -> str:
+        return str(session.get("seen", False))
+
+    assert app.test_client().get("/").data == b"False"
+    assert opened == ["/"]
+
+
+def test_dispatch_request_replaced_is_called_for_a_routing_error(app: App) -> None:
+    _warm(app)
+    calls: list[str] = []
+    original = app.dispatch_request
+
+    def traced(ctx: Any) -> Any:
+        calls.append(ctx.request.path)
+        return original(ctx)
+
+    app.dispatch_request = traced  # type: ignore[method-assign]
+    assert app.test_client().get("/missing").status_code == 404
+    assert calls == ["/missing"]
+
+
+@pytest.mark.parametrize(("method", "status"), [("GET", 404), ("POST", 405)])
+def test_a_routing_error_leaves_no_cycle_holding_the_request(
+    app: App, method: str, status: int
+) -> None:
+    import gc
+    import weakref
+
+    from hipflask.request import Request
+
+    requests: list[weakref.ref[Request]] = []
+
+    class Recorded(Request):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            requests.append(weakref.ref(self))
+
+    app.request_class = Recorded
+    _warm(app)
+    gc.collect()
+    gc.disable()
+    try:
+        path = "/missing" if status == 404 else "/"
+        response = app.test_client().open(path, method=method)
+        assert response.status_code == status
+        del response
+        assert requests[-1]() is None  # NOTE: freed by reference counting alone
+    finally:
+        gc.enable()

@@ -197,3 +197,20 @@ def test_session_items_through_the_proxy_open_the_session_or_raise_outside_a_req
         session["x"] = 1  # opens it, then writes
         assert ctx._session == {"x": 1} and ctx._session.modified
         assert session["x"] == 1
+
+
+def test_forwarded_session_names_open_the_session_or_raise_outside_a_request() -> None:
+    from hipflask import session
+
+    with pytest.raises(RuntimeError, match="outside of request context"):
+        session.get("x")
+    app = App(__name__)
+    app.config["SECRET_KEY"] = "k" * 32
+    with app.test_request_context("/") as ctx:
+        assert ctx._session is None
+        assert session.get("x") is None  # opens the session on first use
+        opened = ctx._session
+        assert opened is not None and opened.accessed
+        session["x"] = 1
+        assert session.get("x") == 1 and ctx._session is opened
+        assert request.path == "/"

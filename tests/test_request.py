@@ -56,6 +56,11 @@ def test_url_parts() -> None:
     assert req.is_secure is False
 
 
+@pytest.mark.parametrize("sent", ["GET", "get", "Patch", "PROPFIND", "m-search"])
+def test_the_method_is_upper_case_whatever_the_server_sent(sent: str) -> None:
+    assert Request(_environ(REQUEST_METHOD=sent)).method == sent.upper()
+
+
 def test_host_falls_back_to_server_name() -> None:
     assert Request(_environ(SERVER_PORT="8000")).host == "localhost:8000"
     assert (

@@ -150,6 +150,38 @@ def test_candidates_hold_every_matching_pattern_in_priority_order(
         assert found == scanned, path
 
 
+def _outcome(match: Any, *arguments: Any) -> tuple[Any, ...]:
+    try:
+        rule, values = match(*arguments)
+    except (NotFound, MethodNotAllowed, RequestRedirect) as exc:
+        return (type(exc), getattr(exc, "new_url", None))
+    return (rule, values)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    strings=st.lists(rule_strings(), min_size=1, max_size=30),
+    paths=st.lists(
+        st.lists(st.sampled_from(PIECES), max_size=5).map(lambda parts: "/".join(parts)),
+        min_size=1,
+        max_size=20,
+    ),
+    method=st.sampled_from(["GET", "POST", "get"]),
+)
+def test_match_inlines_the_head_lookup_as_the_slow_search_answers(
+    strings: list[str], paths: list[str], method: str
+) -> None:
+    url_map = Map(
+        [Rule(string, endpoint=str(index)) for index, string in enumerate(strings)],
+        converters={"anything": AnythingConverter},
+    )
+    matcher = url_map._compile()
+    # NOTE: paths with and without the leading slash: Map.match's head lookup guards both.
+    for path in [*paths, *("/" + path for path in paths)]:
+        expected = _outcome(matcher.match_slowly, path, method.upper(), None)
+        assert _outcome(url_map.match, path, method) == expected, path
+
+
 # -- a thousand rules ----------------------------------------------------------------------
 
 

@@ -224,7 +224,7 @@ class Matcher:
     over these tables is :meth:`hipflask.routing.Map.match`.
     """
 
-    __slots__ = ("_heads", "_heads_complete", "_root", "alternatives", "loose", "static")
+    __slots__ = ("_root", "alternatives", "by_head", "loose", "static", "unknown_head")
 
     def __init__(self, rules: list[Rule]) -> None:
         exact: dict[str, list[Rule]] = {}
@@ -251,9 +251,15 @@ class Matcher:
             self._root.insert(candidates)
         self._root.seal()
         root = self._root
-        self._heads = root.static if root.wildcard is None and not root.rest else {}
-        #: True when a first segment missing from ``_heads`` fits no pattern at all.
-        self._heads_complete = bool(self._heads) and root.single is None
+        heads = root.static if root.wildcard is None and not root.rest else {}
+        #: The patterns to try for a path's first segment, when no rule starts with a variable:
+        #: the one pattern below that segment, or None when several are (the walk picks).
+        self.by_head: dict[str, tuple[_Candidates] | None] = {
+            head: node.single for head, node in heads.items()
+        }
+        #: What a first segment missing from ``by_head`` finds: nothing when the table lists
+        #: every pattern's first segment, else None (the walk decides).
+        self.unknown_head: tuple[()] | None = () if heads and root.single is None else None
         self.loose = any(not r.strict_slashes and not r.rule.endswith("/") for r in rules)
 
     def allowed_methods(self, path: str, subdomain: str | None) -> set[str]:
@@ -272,25 +278,19 @@ class Matcher:
         it is passed; those ending where the last segment leads join at the end. A node with
         a single pattern below it gives that pattern and stops: its regex tests the rest.
         """
-        # PERF: when no rule starts with a variable and the first segment leads to a single
-        # pattern, one dict lookup finds it without the walk: a whole Map.match of the bench's
-        # params path costs 15.0k instructions (callgrind) instead of 21.2k.
+        # PERF: when no rule starts with a variable, one dict lookup of the first segment finds
+        # its single pattern, or no pattern, without the walk: a whole Map.match of the bench's
+        # params path costs 15.0k instructions (callgrind) instead of 21.2k, a plain 404 (two
+        # calls, its own and may_redirect's) 116,116 -> 108,936. Map.match repeats these lines.
         # NOTE: a path not starting with "/" may find one here; its regex will refuse it.
         # PERF: split (an argument-clinic method) rather than find (old-style argument parsing)
         # and a slice: the params Map.match 11,532 -> 10,858 instructions (callgrind), a plain
         # 404 (two calls) 108,030 -> 103,456.
         try:
-            head = self._heads.get(path.split("/", 2)[1])
-        except IndexError:  # NOTE: no "/" at all: no head, and the walk finds nothing
-            head = None
-        if head is not None:
-            if head.single is not None:
-                return head.single
-        elif self._heads_complete and path[:1] == "/":
-            # PERF: no pattern starts with this segment (the walk would stop at once): a
-            # plain 404 (two calls, its own and may_redirect's) 116,116 -> 108,936 instructions.
+            found = self.by_head.get(path.split("/", 2)[1], self.unknown_head)
+        except IndexError:  # NOTE: no "/" at all: no pattern (each starts with "/") fits
             return ()
-        return self._walk(path)
+        return self._walk(path) if found is None else found
 
     def _walk(self, path: str) -> list[_Candidates]:
         found: list[_Candidates] = []
