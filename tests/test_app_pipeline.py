@@ -398,3 +398,20 @@ def test_a_routing_error_leaves_no_cycle_holding_the_request(
         assert requests[-1]() is None  # NOTE: freed by reference counting alone
     finally:
         gc.enable()
+
+
+def test_a_routing_error_handler_sees_the_error_being_handled(app: App) -> None:
+    import sys
+
+    seen: list[Any] = []
+
+    @app.errorhandler(404)
+    def not_found(error: Exception) -> tuple[str, int]:
+        seen.append(sys.exc_info()[1])
+        return "gone", 404
+
+    _warm(app)
+    response = app.test_client().get("/missing")
+    assert (response.status_code, response.data) == (404, b"gone")
+    assert type(seen[0]).__name__ == "NotFound"
+    assert seen[0].__traceback__ is None  # NOTE: dropped after handling: no cycle
