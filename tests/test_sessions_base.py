@@ -889,6 +889,67 @@ def test_the_kept_cookie_attributes_follow_config_changes(app: App) -> None:
     assert "Max-Age=" in header and "Expires=" in header
 
 
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda config: config.__setitem__("SESSION_COOKIE_SAMESITE", "Strict"),
+        lambda config: config.update(SESSION_COOKIE_SAMESITE="Strict"),
+        lambda config: config.__ior__({"SESSION_COOKIE_SAMESITE": "Strict"}),
+        lambda config: config.from_mapping(SESSION_COOKIE_SAMESITE="Strict"),
+    ],
+)
+def test_the_kept_cookie_attributes_follow_every_kind_of_config_change(
+    app: App, change: Callable[[Any], Any]
+) -> None:
+    client = app.test_client()
+    assert "SameSite=Lax" in session_cookie(client.get("/count"))
+    assert "SameSite=Lax" in session_cookie(client.get("/count"))  # the kept attributes
+    change(app.config)
+    assert "SameSite=Strict" in session_cookie(client.get("/count"))
+
+
+def test_an_app_whose_config_is_a_plain_dict_reads_its_settings_each_time(app: App) -> None:
+    client = app.test_client()
+    assert "SameSite=Lax" in session_cookie(client.get("/count"))
+    app.config = dict(app.config)  # type: ignore[assignment]
+    assert "SameSite=Lax" in session_cookie(client.get("/count"))
+    app.config["SESSION_COOKIE_SAMESITE"] = "Strict"
+    assert "SameSite=Strict" in session_cookie(client.get("/count"))
+    assert client.get("/count").text == "4"
+    app.config["SECRET_KEY"] = "another-key-that-is-long-enough-0123456789"
+    assert client.get("/count").text == "1"
+
+
+def test_a_fallback_list_changed_in_place_is_read_again(app: App) -> None:
+    client = app.test_client()
+    client.get("/set/user/alice")
+    old_value = client.get_cookie("session").value  # type: ignore[union-attr]
+    fallbacks: list[str] = []
+    app.config.update(SECRET_KEY="the-new-secret-key-for-this-app-0123456789")
+    app.config["SECRET_KEY_FALLBACKS"] = fallbacks
+    stale = app.test_client()
+    cookie = {"Cookie": f"session={old_value}"}
+    assert stale.get("/read", headers=cookie).text == "{}"
+    assert stale.get("/read", headers=cookie).text == "{}"  # the signer kept
+    fallbacks.append(KEY)  # NOTE: the config itself (and its stamp) unchanged
+    assert stale.get("/read", headers=cookie).text == "{'user': 'alice'}"
+
+
+def test_a_fallback_tuple_set_by_update_is_read(app: App) -> None:
+    client = app.test_client()
+    client.get("/set/user/alice")
+    old_value = client.get_cookie("session").value  # type: ignore[union-attr]
+    app.config["SECRET_KEY"] = "the-new-secret-key-for-this-app-0123456789"
+    stale = app.test_client()
+    cookie = {"Cookie": f"session={old_value}"}
+    assert stale.get("/read", headers=cookie).text == "{}"
+    app.config |= {"SECRET_KEY_FALLBACKS": (KEY,)}
+    assert stale.get("/read", headers=cookie).text == "{'user': 'alice'}"
+    del app.config["SECRET_KEY_FALLBACKS"]
+    app.config.setdefault("SECRET_KEY_FALLBACKS", None)
+    assert stale.get("/read", headers=cookie).text == "{}"
+
+
 def test_a_response_class_with_its_own_cookie_rules_is_asked(app: App) -> None:
     class Small(Response):
         max_cookie_size = 10  # type: ignore[assignment]

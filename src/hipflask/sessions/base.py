@@ -41,6 +41,7 @@ _NO_SECRET_KEY = (
     "'python -c \"import secrets; print(secrets.token_hex(32))\"'."
 )
 _SHORT_KEY = 32
+_IMMUTABLE_KEYS = (str, bytes)
 # What signed values and session ids are made of: cookie-safe, never quoted.
 _COOKIE_SAFE = re.compile(r"[A-Za-z0-9._-]*")
 _CookieOptions = tuple[str, str | None, str, bool, bool, str | None, bool]
@@ -253,11 +254,11 @@ class SessionInterface:
     salt = "cookie-session"
     #: The HMAC hash (a :mod:`hashlib` name).
     digest_method = "sha256"
-    _signer_cache: tuple[Any, tuple[Any, ...], SessionSigner] | None = None
+    _signer_cache: tuple[Any, tuple[Any, ...], SessionSigner, Any, Any] | None = None
     _cookie_cache: tuple[tuple[Any, ...], str] | None = None
     _options_cache: tuple[tuple[Any, ...], _CookieOptions] | None = None
     _delete_cache: tuple[_CookieOptions, str] | None = None
-    _header_cache: tuple[tuple[Any, ...], str, str] | None = None
+    _header_cache: tuple[Any, Any, bool, tuple[Any, ...], str, str] | None = None
     _default_getters = True
     #: Always False; kept for Flask compatibility (hipflask never pickles sessions).
     pickle_based = False
@@ -326,13 +327,25 @@ class SessionInterface:
     def get_signer(self, app: App) -> SessionSigner | None:
         """Return the app's cached signer (None without a SECRET_KEY); rebuilt when keys change."""
         config = app.config
+        cached = self._signer_cache
+        if cached is not None and cached[3] is config and cached[4] == config._stamp:
+            # PERF: the config unchanged since the signer was built (and its fallbacks not a
+            # list that may change in place): get_signer 2,000 -> 1,300 instructions, on every
+            # request that opens a session (csrf_form 167,594 -> 166,258).
+            return cached[2]
+        stamp = getattr(config, "_stamp", None)  # NOTE: read before the settings
         secret_key = config["SECRET_KEY"]
         if not secret_key:
             return None
-        fallbacks = config["SECRET_KEY_FALLBACKS"]
-        fallbacks = tuple(fallbacks) if fallbacks else ()
-        cached = self._signer_cache
+        listed = config["SECRET_KEY_FALLBACKS"]
+        fallbacks = tuple(listed) if listed else ()
+        # NOTE: the stamp vouches only for values that cannot change in place.
+        immutable = type(secret_key) in _IMMUTABLE_KEYS and (
+            listed is None or type(listed) is tuple
+        )
+        vouched = config if stamp is not None and immutable else None
         if cached is not None and cached[0] == secret_key and cached[1] == fallbacks:
+            self._signer_cache = (*cached[:3], vouched, stamp)
             return cached[2]
         key_bytes = secret_key.encode() if isinstance(secret_key, str) else secret_key
         if len(key_bytes) < _SHORT_KEY:
@@ -343,7 +356,7 @@ class SessionInterface:
                 _SHORT_KEY,
             )
         signer = SessionSigner(secret_key, fallbacks, self.salt, self.digest_method, remember=True)
-        self._signer_cache = (secret_key, fallbacks, signer)
+        self._signer_cache = (secret_key, fallbacks, signer, vouched, stamp)
         return signer
 
     def set_session_cookie(
@@ -382,12 +395,26 @@ class SessionInterface:
             # saves the options, expiry and size look-ups: session 137,247 -> 135,392
             # instructions per request.
             config = app.config
-            snapshot = (ctx.request.is_secure, _cookie_settings(config), config["MAX_COOKIE_SIZE"])
+            secure = ctx.request.is_secure
             cached = self._header_cache
-            if cached is None or cached[0] != snapshot:
-                cached = (snapshot, *self._cookie_attributes(app, session))
+            # PERF: an unchanged config stamp vouches for the nine settings, which are then not
+            # read: _add_cookie 11,800 -> 8,400 instructions; with get_signer's, session
+            # 126,665 -> 121,712 per request.
+            if (
+                cached is None
+                or cached[0] is not config
+                or cached[2] is not secure
+                or cached[1] != config._stamp
+            ):
+                # NOTE: the stamp read before the settings it vouches for; a config without
+                # one (not a Config) is never vouched for.
+                stamp = getattr(config, "_stamp", None)
+                snapshot = (secure, _cookie_settings(config), config["MAX_COOKIE_SIZE"])
+                if cached is None or cached[3] != snapshot:
+                    cached = (None, 0, secure, snapshot, *self._cookie_attributes(app, session))
+                cached = (None if stamp is None else config, stamp, *cached[2:])
                 self._header_cache = cached
-            name, attributes, limit = cached[1], cached[2], snapshot[2]
+            name, attributes, limit = cached[4], cached[5], cached[3][2]
         else:
             name, attributes = self._cookie_attributes(app, session)
             limit = response.max_cookie_size
