@@ -272,18 +272,38 @@ def _xor(data: bytes, mask: bytes) -> bytes:
 
 
 def _signer(config: dict[str, Any], secret_key: str | bytes | None) -> Signer:
-    fallbacks: Any = ()
+    global _LAST_SIGNER
+    last = _LAST_SIGNER
+    if secret_key is None and last[0] is config and last[1] == config._stamp:
+        # PERF: the app's config unchanged since its signer was found (NOTE: Config's stamp,
+        # the one private name of the core read here besides the signer module; settings
+        # that may change in place are never vouched for): 3,200 -> 1,250 instructions,
+        # csrf_form 166,258 -> 164,953.
+        kept: Signer = last[2]
+        return kept
+    # NOTE: the stamp read before the settings it vouches for; only the app's keys are kept.
+    stamp = getattr(config, "_stamp", None) if secret_key is None else None
+    fallbacks: Any = None
     if secret_key is None:
         secret_key = config.get("WTF_CSRF_SECRET_KEY")
     if secret_key is None:
         secret_key = config.get("SECRET_KEY")
-        fallbacks = config.get("SECRET_KEY_FALLBACKS") or ()
+        fallbacks = config.get("SECRET_KEY_FALLBACKS")
     if not secret_key:
         raise RuntimeError(
             "CSRF protection needs a secret key: set SECRET_KEY (or WTF_CSRF_SECRET_KEY) to a "
             "long random value."
         )
-    return _cached_signer(secret_key, tuple(fallbacks))
+    signer = _cached_signer(secret_key, tuple(fallbacks or ()))
+    if stamp is not None and type(secret_key) in (str, bytes) and type(fallbacks) in _FIXED:
+        _LAST_SIGNER = (config, stamp, signer)
+    return signer
+
+
+#: What fallback keys are when they cannot change in place (a list can).
+_FIXED = (type(None), tuple)
+#: The config whose keys the last signer came from, its stamp then, and the signer.
+_LAST_SIGNER: tuple[Any, Any, Any] = (None, None, None)
 
 
 @lru_cache(maxsize=16)
