@@ -252,6 +252,33 @@ def test_non_permanent_read_sets_no_cookie(app: App) -> None:
     assert response.headers["Vary"] == "Cookie"
 
 
+def test_an_overridden_dump_payload_writes_the_cookie(app: App) -> None:
+    class Marked(SecureCookieSessionInterface):
+        def dump_payload(self, session: Any) -> str:
+            return "x" + super().dump_payload(session)
+
+        def load_payload(self, payload: str) -> dict[str, Any] | None:
+            return super().load_payload(payload[1:])
+
+    app.session_interface = Marked()
+    client = app.test_client()
+    assert [client.get("/count").text for _ in range(2)] == ["1", "2"]
+    assert client.get_cookie("session").value.startswith("x")  # type: ignore[union-attr]
+
+
+def test_the_written_payload_is_dump_payload(app: App) -> None:
+    client = app.test_client()
+    client.get("/set/user/alice")
+    value = client.get_cookie("session").value  # type: ignore[union-attr]
+    interface = SecureCookieSessionInterface()
+    assert value.split(".")[0] == interface.dump_payload({"user": "alice"})
+    client.get("/set/long/" + "x" * 300)  # the compressed form
+    value = client.get_cookie("session").value  # type: ignore[union-attr]
+    data = {"user": "alice", "long": "x" * 300}
+    assert value.rsplit(".", 2)[0] == interface.dump_payload(data)
+    assert value.startswith(".")
+
+
 def test_an_overridden_should_set_cookie_decides(app: App) -> None:
     class Always(SecureCookieSessionInterface):
         def should_set_cookie(self, app: App, session: Any) -> bool:

@@ -59,6 +59,7 @@ def test_itsdangerous_reads_what_we_sign(
     ours = SessionSigner(key, fallbacks, salt, digest)
     signer = theirs([key, *fallbacks], salt, digest)
     assert signer.unsign(ours.sign_timed(value), max_age=60) == value.encode()
+    assert signer.unsign(ours.sign_timed_bytes(value.encode()), max_age=60) == value.encode()
     plain = theirs([key, *fallbacks], salt, digest, timed=False)
     assert plain.unsign(ours.sign(value)) == value.encode()
 

@@ -170,6 +170,10 @@ class SessionSigner:
 
     def sign_timed(self, value: str) -> str:
         """Return ``value.timestamp.signature`` for the current time."""
+        return self.sign_timed_bytes(value.encode("utf-8"))
+
+    def sign_timed_bytes(self, value: bytes) -> str:
+        """Return ``value.timestamp.signature`` for the current time, from bytes."""
         now = int(time.time())
         stamp = self._stamp
         if stamp[0] != now:
@@ -178,7 +182,7 @@ class SessionSigner:
             # signature is computed afresh.)
             encoded = b2a_base64(now.to_bytes(8, "big").lstrip(b"\x00"), newline=False)
             stamp = self._stamp = (now, b"." + encoded.translate(_TO_URLSAFE, b"="))
-        return self._signed(value.encode("utf-8") + stamp[1])
+        return self._signed(value + stamp[1])
 
     def unsign_timed(self, token: str, max_age: float | None) -> tuple[str, int, bool] | None:
         """Return ``(value, timestamp, signed_with_a_fallback_key)``.
