@@ -806,6 +806,63 @@ def test_init_app_twice_installs_one_check(setup: Any) -> None:
     assert len(app.before_request_funcs[None]) == hooks
 
 
+OFF = {"WTF_CSRF_ENABLED": False}
+
+
+@pytest.mark.parametrize(
+    ("settings", "change", "before", "after"),
+    [
+        ({}, lambda config: config.__setitem__("WTF_CSRF_ENABLED", False), 400, 200),
+        ({}, lambda config: config.update(WTF_CSRF_ENABLED=False), 400, 200),
+        ({}, lambda config: config.__ior__({"WTF_CSRF_CHECK_DEFAULT": False}), 400, 200),
+        ({}, lambda config: config.from_mapping(WTF_CSRF_METHODS={"PUT"}), 400, 200),
+        (OFF, lambda config: config.__delitem__("WTF_CSRF_ENABLED"), 200, 400),
+        (OFF, lambda config: config.pop("WTF_CSRF_ENABLED"), 200, 400),
+    ],
+)
+def test_kept_settings_follow_every_kind_of_config_change(
+    settings: dict[str, Any], change: Any, before: int, after: int
+) -> None:
+    app, _, _ = make_app()
+    app.config.update(settings)
+    client = app.test_client()
+    assert client.post("/submit").status_code == before
+    assert client.post("/submit").status_code == before  # the kept settings
+    change(app.config)
+    assert client.post("/submit").status_code == after
+
+
+def test_kept_settings_follow_a_setdefault() -> None:
+    app, _, _ = make_app()
+    del app.config["WTF_CSRF_CHECK_DEFAULT"]
+    client = app.test_client()
+    assert client.post("/submit").status_code == 400
+    assert client.post("/submit").status_code == 400
+    app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)
+    assert client.post("/submit").status_code == 200
+
+
+def test_a_set_of_methods_changed_in_place_is_seen() -> None:
+    app, _, _ = make_app(WTF_CSRF_METHODS={"POST"})
+    client = app.test_client()
+    assert client.put("/submit").status_code == 200
+    app.config["WTF_CSRF_METHODS"].add("PUT")
+    assert client.put("/submit").status_code == 400
+
+
+def test_an_app_whose_config_is_a_plain_dict_reads_the_settings_each_time() -> None:
+    app, _, _ = make_app()
+    app.config = dict(app.config)  # type: ignore[assignment]
+    client = app.test_client()
+    token = token_of(client)
+    assert client.post("/submit").status_code == 400
+    assert client.post("/submit", data={"csrf_token": token}).status_code == 200
+    app.config["WTF_CSRF_ENABLED"] = False
+    assert client.post("/submit").status_code == 200
+    app.config.update(WTF_CSRF_ENABLED=True, SECRET_KEY="n" * 40)
+    assert client.post("/submit", data={"csrf_token": token}).status_code == 400
+
+
 def test_settings_changed_between_requests_take_effect(
     setup: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -443,17 +443,20 @@ class CSRFProtect:
         # with the unmasking and exemption cuts: csrf_form 268,739 -> 247,672.
         ctx = request_ctx_var.get(None) or _request_context()
         request, config = ctx.request, ctx.app.config
+        last = _LAST_SETTINGS
+        if last[0] is config and last[1] == config._stamp:
+            # PERF: the settings read once per config stamp (see _signer): the check 60,600 ->
+            # 58,600 instructions; with open_session's cut, csrf_form 162,092 -> 159,257.
+            settings = last[2]
+        else:
+            settings = _settings(config)
         # NOTE: GET, HEAD and OPTIONS leave after one set lookup.
-        if request.method not in config.get(_METHODS, DEFAULT_SETTINGS[_METHODS]):
-            return
-        if not config.get(_ENABLED, DEFAULT_SETTINGS[_ENABLED]) or not config.get(
-            _CHECK_DEFAULT, DEFAULT_SETTINGS[_CHECK_DEFAULT]
-        ):
+        if request.method not in settings[0] or not settings[1]:
             return
         endpoint = request.endpoint
         if endpoint is None or self._is_exempt(ctx.app, request, endpoint):
             return
-        _verify_request(ctx, config)
+        _verify_request(ctx, config, settings[2], settings[3])
 
     def _is_exempt(self, app: App, request: Request, endpoint: str) -> bool:
         # NOTE: a blueprint's endpoints, and only theirs, are dotted (``bp.view``).
@@ -468,16 +471,49 @@ class CSRFProtect:
         return _is_marked(view) or (bool(names) and f"{view.__module__}.{view.__name__}" in names)
 
 
-def _verify_request(ctx: Any, config: dict[str, Any]) -> None:
-    """Refuse the request unless its origin (under HTTPS) and its token are good."""
+def _settings(config: dict[str, Any]) -> tuple[Any, bool, str, Any]:
+    """Return what :meth:`CSRFProtect._check_request` reads of ``config``, kept per stamp.
+
+    The methods, whether to check (enabled and checking by default), the field name and the
+    time limit. Values are kept, not copied, so a set of methods changed in place is seen.
+    """
+    global _LAST_SETTINGS
+    # NOTE: the stamp read before the settings it vouches for (a plain dict has none).
+    stamp = getattr(config, "_stamp", None)
+    settings = (
+        config.get(_METHODS, DEFAULT_SETTINGS[_METHODS]),
+        bool(
+            config.get(_ENABLED, DEFAULT_SETTINGS[_ENABLED])
+            and config.get(_CHECK_DEFAULT, DEFAULT_SETTINGS[_CHECK_DEFAULT])
+        ),
+        config.get(_FIELD_NAME, DEFAULT_SETTINGS[_FIELD_NAME]),
+        config.get(_TIME_LIMIT, DEFAULT_SETTINGS[_TIME_LIMIT]),
+    )
+    if stamp is not None:
+        _LAST_SETTINGS = (config, stamp, settings)
+    return settings
+
+
+#: The config the last settings were read from, its stamp then, and the settings.
+_LAST_SETTINGS: tuple[Any, Any, Any] = (None, None, None)
+
+
+def _verify_request(
+    ctx: Any, config: dict[str, Any], field: str | None = None, time_limit: float | None = None
+) -> None:
+    """Refuse the request unless its origin (under HTTPS) and its token are good.
+
+    ``field`` and ``time_limit``: the settings, when the caller read them (None: read here).
+    """
     request = ctx.request
     if request.is_secure and config.get(_SSL_STRICT, DEFAULT_SETTINGS[_SSL_STRICT]):
         reason = check_origin(request)
         if reason is not None:
             _refuse(reason)
-    field = config.get(_FIELD_NAME, DEFAULT_SETTINGS[_FIELD_NAME])
+    if field is None:
+        field = config.get(_FIELD_NAME, DEFAULT_SETTINGS[_FIELD_NAME])
     token = _submitted_token(request, config, field)
-    reason = _token_problem(ctx, config, token, None, None, field)
+    reason = _token_problem(ctx, config, token, None, time_limit, field)
     if reason is not None:
         _refuse(reason)
     request.environ[_VALID_KEY] = True
