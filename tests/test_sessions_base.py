@@ -279,6 +279,17 @@ def test_the_written_payload_is_dump_payload(app: App) -> None:
     assert value.startswith(".")
 
 
+def test_an_overridden_get_cookie_name_names_the_cookie_read(app: App) -> None:
+    class Named(SecureCookieSessionInterface):
+        def get_cookie_name(self, app: App) -> str:
+            return "named"
+
+    app.session_interface = Named()
+    client = app.test_client()
+    assert session_cookie(client.get("/count"), "named")
+    assert client.get("/count").text == "2"
+
+
 def test_an_overridden_should_set_cookie_decides(app: App) -> None:
     class Always(SecureCookieSessionInterface):
         def should_set_cookie(self, app: App, session: Any) -> bool:
