@@ -26,6 +26,7 @@ from hipflask.sessions import (
     session_interface_for,
 )
 from hipflask.sessions import signer as signing_module
+from hipflask.sessions.signer import b64decode
 from tests.reference_signer import Signer
 
 KEY = "a-secret-key-that-is-long-enough-123456"
@@ -883,6 +884,50 @@ def test_a_tag_registered_later_reads_remembered_payloads_anew(app: App) -> None
     assert client.get("/read").text == "{' w': 'x'}"  # remembered
     interface.serializer.register(Wrapped)
     assert client.get("/read").text == "{'unwrapped': 'x'}"
+
+
+def test_the_written_cookie_goes_through_a_first_registered_tag(app: App) -> None:
+    from hipflask.json.tag import JSONTag, TaggedJSONSerializer
+
+    class Upper(JSONTag):
+        key = " up"
+
+        def check(self, value: Any) -> bool:
+            return isinstance(value, str)
+
+        def to_json(self, value: Any) -> Any:
+            return value.upper()
+
+        def to_python(self, value: Any) -> Any:
+            return value.lower()
+
+    interface = SecureCookieSessionInterface()
+    interface.serializer = TaggedJSONSerializer()
+    interface.serializer.register(Upper, index=0)
+    app.session_interface = interface
+    client = app.test_client()
+    client.get("/set/user/alice")
+    payload = client.get_cookie("session").value.split(".")[0]  # type: ignore[union-attr]
+    assert interface.load_payload(payload) == {"user": "alice"}
+    assert b"ALICE" in b64decode(payload)
+
+
+def test_the_written_cookie_goes_through_a_serializer_subclass(app: App) -> None:
+    from hipflask.json.tag import TaggedJSONSerializer
+
+    dumped: list[Any] = []
+
+    class Recording(TaggedJSONSerializer):
+        def dumps(self, value: Any) -> str:
+            dumped.append(dict(value))
+            return super().dumps(value)
+
+    interface = SecureCookieSessionInterface()
+    interface.serializer = Recording()
+    app.session_interface = interface
+    client = app.test_client()
+    assert [client.get("/count").text for _ in range(2)] == ["1", "2"]
+    assert dumped == [{"n": 1}, {"n": 2}]
 
 
 def test_remembered_payloads_are_bounded(app: App) -> None:

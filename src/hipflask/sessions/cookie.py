@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..cookies import _first_cookie
-from ..json.tag import TaggedJSONSerializer
+from ..json.tag import TaggedJSONSerializer, _dump_flat
 from .base import (
     _NO_SECRET_KEY,
     SecureCookieSession,
@@ -142,7 +142,20 @@ class SecureCookieSessionInterface(SessionInterface):
 
     def _payload(self, session: Mapping[str, Any]) -> bytes:
         """Return :meth:`dump_payload` as bytes, what the signer signs."""
-        data = dump_session_values(self.serializer, session).encode("utf-8")
+        serializer = self.serializer
+        text = None
+        if (
+            type(serializer) is TaggedJSONSerializer
+            and not serializer._first
+            and isinstance(session, dict)
+        ):
+            # PERF: what serializer.dumps does first, without its call and dump_session_values'
+            # (a session of other values takes their path): save_session 51,568 -> 50,650
+            # instructions (micro); with the next cut, session 119,139 -> 116,632.
+            text = _dump_flat(session, serializer._untaggers)
+        if text is None:
+            text = dump_session_values(serializer, session)
+        data = text.encode("utf-8")
         if len(data) >= _COMPRESS_FROM:
             compressed = zlib.compress(data)
             if len(compressed) < len(data) - 1:
