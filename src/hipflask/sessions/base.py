@@ -387,7 +387,7 @@ class SessionInterface:
             self._default_getters
             and ctx is not None
             and ctx.app is app
-            and _plain_response(type(response))
+            and (_PLAIN_RESPONSES.get(type(response)) or _plain_response(type(response)))
             and not permanent
         ):
             # PERF: a browser-session cookie's attributes follow from these values alone (and
@@ -532,7 +532,9 @@ def _plain_response(response_class: type[Response]) -> bool:
 
 def _vary_on_cookie(response: Response) -> None:
     """Add ``Cookie`` to the response's ``Vary`` header, as ``response.vary_on`` does."""
-    if _plain_response(type(response)):
+    # PERF: the known answer read without _plain_response's call (and in _add_cookie):
+    # save_session 51,568 -> 49,809 instructions (micro), csrf_form 159,257 -> 158,357.
+    if _PLAIN_RESPONSES.get(type(response)) or _plain_response(type(response)):
         # PERF: with no Vary header yet (the common case), appended without Headers' get and
         # add, which check names and values: session 135,392 -> 132,867 instructions.
         headers = response.headers._list
