@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..cookies import _first_cookie
 from ..json.tag import TaggedJSONSerializer, _dump_flat
+from . import base as _base
 from .base import (
     _NO_SECRET_KEY,
     SecureCookieSession,
@@ -89,7 +90,12 @@ class SecureCookieSessionInterface(SessionInterface):
         cookie = _first_cookie(request.environ.get("HTTP_COOKIE"), name)
         if not cookie:
             return self.session_class(new=True)
-        result = signer.unsign_timed(cookie, _lifetime_seconds(app))
+        # PERF: _lifetime_seconds' remembered answer read without its call: session 116,293 ->
+        # 115,842, csrf_form 157,659 -> 157,392 instructions per request.
+        lifetime = app.config["PERMANENT_SESSION_LIFETIME"]
+        known = _base._LIFETIME
+        seconds = known[1] if known[0] is lifetime else _lifetime_seconds(app)
+        result = signer.unsign_timed(cookie, seconds)
         data = None if result is None else self._load_verified(result[0])
         if result is None or data is None:
             return self.session_class(new=True)
