@@ -182,16 +182,7 @@ class SessionSigner:
             # signature is computed afresh.)
             encoded = b2a_base64(now.to_bytes(8, "big").lstrip(b"\x00"), newline=False)
             stamp = self._stamp = (now, b"." + encoded.translate(_TO_URLSAFE, b"="))
-        # PERF: _signed written out (see there): session 116,730 -> 116,293 instructions per
-        # request.
-        value += stamp[1]
-        inner, outer = self._pads[0]
-        inner = inner.copy()
-        inner.update(value)
-        outer = outer.copy()
-        outer.update(inner.digest())
-        signature = b2a_base64(outer.digest(), newline=False)
-        return (value + b"." + signature.translate(_TO_URLSAFE, b"=")).decode("utf-8")
+        return self._signed(value + stamp[1])
 
     def unsign_timed(self, token: str, max_age: float | None) -> tuple[str, int, bool] | None:
         """Return ``(value, timestamp, signed_with_a_fallback_key)``.
