@@ -146,16 +146,16 @@ def test_every_change_through_the_dict_interface_changes_the_stamp(
     tmp_path: Path, name: str
 ) -> None:
     config = Config(tmp_path, {"B": 2})
-    before = config._stamp
+    before = config.stamp
     STAMP_CHANGES[name](config)
-    assert config._stamp != before
+    assert config.stamp != before
 
 
 def test_in_place_operator_changes_the_stamp(tmp_path: Path) -> None:
     config = Config(tmp_path)
-    before = config._stamp
+    before = config.stamp
     config |= {"A": 1}
-    assert config["A"] == 1 and config._stamp != before and isinstance(config, Config)
+    assert config["A"] == 1 and config.stamp != before and isinstance(config, Config)
 
 
 def test_file_and_environment_loaders_change_the_stamp(
@@ -173,33 +173,33 @@ def test_file_and_environment_loaders_change_the_stamp(
         lambda: config.from_prefixed_env(),
         lambda: config.from_envvar("SETTINGS_FILE"),
     ):
-        before = config._stamp
+        before = config.stamp
         load()
-        assert config._stamp != before
+        assert config.stamp != before
 
 
 def test_app_attributes_change_the_stamp() -> None:
     app = App(__name__)
-    before = app.config._stamp
+    before = app.config.stamp
     app.secret_key = "k" * 32
-    assert app.config._stamp != before
+    assert app.config.stamp != before
 
 
 def test_reads_and_a_setdefault_of_a_present_key_keep_the_stamp(tmp_path: Path) -> None:
     config = Config(tmp_path, {"A": 1})
-    before = config._stamp
+    before = config.stamp
     assert config.setdefault("A", 2) == 1
     assert config["A"] == 1 and config.get("B") is None and "A" in config
     assert config.get_namespace("A") == {"": 1}
-    assert config._stamp == before
+    assert config.stamp == before
 
 
 def test_two_configs_never_share_a_stamp(tmp_path: Path) -> None:
     first, second = Config(tmp_path), Config(tmp_path)
-    assert first._stamp != second._stamp
+    assert first.stamp != second.stamp
     first["A"] = 1
     second["A"] = 1
-    assert first._stamp != second._stamp
+    assert first.stamp != second.stamp
 
 
 def test_the_dict_interface_keeps_dicts_behaviour(tmp_path: Path) -> None:

@@ -328,12 +328,12 @@ class SessionInterface:
         """Return the app's cached signer (None without a SECRET_KEY); rebuilt when keys change."""
         config = app.config
         cached = self._signer_cache
-        if cached is not None and cached[3] is config and cached[4] == config._stamp:
+        if cached is not None and cached[3] is config and cached[4] == config.stamp:
             # PERF: the config unchanged since the signer was built (and its fallbacks not a
             # list that may change in place): get_signer 2,000 -> 1,300 instructions, on every
             # request that opens a session (csrf_form 167,594 -> 166,258).
             return cached[2]
-        stamp = getattr(config, "_stamp", None)  # NOTE: read before the settings
+        stamp = getattr(config, "stamp", None)  # NOTE: read before the settings
         secret_key = config["SECRET_KEY"]
         if not secret_key:
             return None
@@ -404,11 +404,11 @@ class SessionInterface:
                 cached is None
                 or cached[0] is not config
                 or cached[2] is not secure
-                or cached[1] != config._stamp
+                or cached[1] != config.stamp
             ):
                 # NOTE: the stamp read before the settings it vouches for; a config without
                 # one (not a Config) is never vouched for.
-                stamp = getattr(config, "_stamp", None)
+                stamp = getattr(config, "stamp", None)
                 snapshot = (secure, _cookie_settings(config), config["MAX_COOKIE_SIZE"])
                 if cached is None or cached[3] != snapshot:
                     cached = (None, 0, secure, snapshot, *self._cookie_attributes(app, session))
