@@ -291,6 +291,18 @@ def test_an_overridden_get_cookie_name_names_the_cookie_read(app: App) -> None:
     assert client.get("/count").text == "2"
 
 
+def test_is_null_session_follows_the_null_session_class(app: App) -> None:
+    interface = SecureCookieSessionInterface()
+    assert interface.is_null_session(NullSession())
+    assert not interface.is_null_session(SecureCookieSession())
+
+    class Everything(SecureCookieSessionInterface):
+        null_session_class = SecureCookieSession
+
+    assert Everything().is_null_session(SecureCookieSession())
+    assert Everything().is_null_session(NullSession())
+
+
 def test_an_overridden_should_set_cookie_decides(app: App) -> None:
     class Always(SecureCookieSessionInterface):
         def should_set_cookie(self, app: App, session: Any) -> bool:
