@@ -122,3 +122,97 @@ def test_default_instance_path_is_beside_the_module_or_top_level_package(
 def test_default_instance_path_of_an_installed_package_is_under_the_prefix() -> None:
     expected = os.path.join(os.path.abspath(sys.prefix), "var", "jinja2-instance")
     assert App("jinja2").instance_path == expected
+
+
+# -- the stamp (what caches derived from settings compare) -----------------------------------
+
+STAMP_CHANGES = {
+    "setitem": lambda config: config.__setitem__("A", 1),
+    "delitem": lambda config: config.__delitem__("B"),
+    "update": lambda config: config.update(A=1),
+    "update_mapping": lambda config: config.update({"A": 1}),
+    "ior": lambda config: config.__ior__({"A": 1}),
+    "setdefault_missing": lambda config: config.setdefault("A", 1),
+    "pop": lambda config: config.pop("B"),
+    "popitem": lambda config: config.popitem(),
+    "clear": lambda config: config.clear(),
+    "from_mapping": lambda config: config.from_mapping(A=1),
+    "from_object": lambda config: config.from_object(Settings),
+}
+
+
+@pytest.mark.parametrize("name", sorted(STAMP_CHANGES))
+def test_every_change_through_the_dict_interface_changes_the_stamp(
+    tmp_path: Path, name: str
+) -> None:
+    config = Config(tmp_path, {"B": 2})
+    before = config.stamp
+    STAMP_CHANGES[name](config)
+    assert config.stamp != before
+
+
+def test_in_place_operator_changes_the_stamp(tmp_path: Path) -> None:
+    config = Config(tmp_path)
+    before = config.stamp
+    config |= {"A": 1}
+    assert config["A"] == 1 and config.stamp != before and isinstance(config, Config)
+
+
+def test_file_and_environment_loaders_change_the_stamp(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "settings.py").write_text("A = 1\n")
+    (tmp_path / "settings.json").write_text('{"B": 2}')
+    monkeypatch.setenv("HIPFLASK_C", "3")
+    monkeypatch.setenv("HIPFLASK_D__E", "4")
+    monkeypatch.setenv("SETTINGS_FILE", str(tmp_path / "settings.py"))
+    config = Config(tmp_path)
+    for load in (
+        lambda: config.from_pyfile("settings.py"),
+        lambda: config.from_file("settings.json", json.load),
+        lambda: config.from_prefixed_env(),
+        lambda: config.from_envvar("SETTINGS_FILE"),
+    ):
+        before = config.stamp
+        load()
+        assert config.stamp != before
+
+
+def test_app_attributes_change_the_stamp() -> None:
+    app = App(__name__)
+    before = app.config.stamp
+    app.secret_key = "k" * 32
+    assert app.config.stamp != before
+
+
+def test_reads_and_a_setdefault_of_a_present_key_keep_the_stamp(tmp_path: Path) -> None:
+    config = Config(tmp_path, {"A": 1})
+    before = config.stamp
+    assert config.setdefault("A", 2) == 1
+    assert config["A"] == 1 and config.get("B") is None and "A" in config
+    assert config.get_namespace("A") == {"": 1}
+    assert config.stamp == before
+
+
+def test_two_configs_never_share_a_stamp(tmp_path: Path) -> None:
+    first, second = Config(tmp_path), Config(tmp_path)
+    assert first.stamp != second.stamp
+    first["A"] = 1
+    second["A"] = 1
+    assert first.stamp != second.stamp
+
+
+def test_the_dict_interface_keeps_dicts_behaviour(tmp_path: Path) -> None:
+    config = Config(tmp_path, {"A": 1, "B": 2})
+    assert config.pop("C", "default") == "default"
+    with pytest.raises(KeyError):
+        config.pop("C")
+    with pytest.raises(KeyError):
+        del config["C"]
+    assert config.popitem() == ("B", 2)
+    config.update([("D", 4)], E=5)
+    assert config == {"A": 1, "D": 4, "E": 5}
+    config.clear()
+    with pytest.raises(KeyError):
+        config.popitem()
+    assert config == {}

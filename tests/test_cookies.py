@@ -127,6 +127,26 @@ def test_fuzz_first_cookie_matches_parse_cookie(header: str, name: str) -> None:
     assert _first_cookie(header, name) == parse_cookie(header).get(name)
 
 
+@pytest.mark.parametrize(
+    "header",
+    [
+        "s=1",
+        " s = 1 ",
+        's="a\\073b"',
+        "=s=evil",
+        "s",
+        "s=",
+        "t=1",
+        "s=a=b",
+        "s=1;",
+        ";s=1",
+        "s=1; s=2",
+    ],
+)
+def test_a_header_of_one_cookie_reads_as_parse_cookie_reads_it(header: str) -> None:
+    assert _first_cookie(header, "s") == parse_cookie(header).get("s")
+
+
 def test_first_cookie_stops_where_parse_cookie_does() -> None:
     limit = cookie_grammar.MAX_COOKIES
     header = "; ".join(f"c{index}=v" for index in range(limit + 5))

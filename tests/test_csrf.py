@@ -345,11 +345,69 @@ def test_token_signed_with_a_fallback_key_still_verifies() -> None:
     assert client.post("/submit", data={"csrf_token": token}).status_code == 400
 
 
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda config: config.__setitem__("SECRET_KEY", "n" * 40),
+        lambda config: config.update(SECRET_KEY="n" * 40),
+        lambda config: config.__ior__({"SECRET_KEY": "n" * 40}),
+        lambda config: config.from_mapping(SECRET_KEY="n" * 40),
+        lambda config: config.setdefault("WTF_CSRF_SECRET_KEY", "n" * 40),
+    ],
+)
+def test_a_new_key_is_read_however_the_config_changed(change: Any) -> None:
+    app, _, ran = make_app()
+    app.config.pop("WTF_CSRF_SECRET_KEY")  # NOTE: unset, so that setdefault sets it
+    client = app.test_client()
+    token = token_of(client)
+    assert client.post("/submit", data={"csrf_token": token}).status_code == 200
+    assert client.post("/submit", data={"csrf_token": token}).status_code == 200  # kept signer
+    change(app.config)
+    assert client.post("/submit", data={"csrf_token": token}).status_code == 400
+    assert client.post("/submit", data={"csrf_token": token_of(client)}).status_code == 200
+    assert ran == ["submit", "submit", "submit"]
+
+
+def test_a_fallback_list_changed_in_place_is_read_again() -> None:
+    app, _, _ = make_app()
+    client = app.test_client()
+    token = token_of(client)
+    fallbacks = [KEY]
+    app.config.update(SECRET_KEY="n" * 40, SECRET_KEY_FALLBACKS=fallbacks)
+    assert client.post("/submit", data={"csrf_token": token}).status_code == 200
+    assert client.post("/submit", data={"csrf_token": token}).status_code == 200
+    fallbacks.clear()  # NOTE: the config itself (and its stamp) unchanged
+    response = client.post("/submit", data={"csrf_token": token})
+    assert response.status_code == 400 and "invalid" in response.get_data(as_text=True)
+    fallbacks.append(KEY)
+    assert client.post("/submit", data={"csrf_token": token}).status_code == 200
+
+
+def test_an_empty_fallback_list_filled_in_place_is_read_again() -> None:
+    app, _, _ = make_app()
+    client = app.test_client()
+    fallbacks: list[str] = []
+    app.config["SECRET_KEY_FALLBACKS"] = fallbacks
+    token = token_of(client)
+    assert client.post("/submit", data={"csrf_token": token}).status_code == 200
+    with app.test_request_context("/"):
+        session["csrf_token"] = "ab" * 32
+        planted = Signer("n" * 40, (), "wtf-csrf-token").sign_timed(
+            "q83vEjRWeJCrze8SNFZ4kKvN7xI0VniQq83vEjRWeJCrze8SNFZ4kKvN7xI0VniQq83vEjRWeJCrze8SNFZ4kA"
+        )
+        with pytest.raises(ValidationError, match="invalid"):
+            validate_csrf(planted)
+        fallbacks.append("n" * 40)  # NOTE: the config itself (and its stamp) unchanged
+        with pytest.raises(ValidationError, match="do not match"):
+            validate_csrf(planted)
+
+
 def test_csrf_secret_key_setting_signs_the_tokens() -> None:
     app, _, _ = make_app(WTF_CSRF_SECRET_KEY="w" * 40)
     client = app.test_client()
     token = token_of(client)
     assert client.post("/submit", data={"csrf_token": token}).status_code == 200
+    # NOTE: the app's signer is kept now; an explicit key must still be used instead.
     with app.test_request_context("/"):
         session["csrf_token"] = "ab" * 32
         with pytest.raises(ValidationError, match="invalid"):
@@ -735,6 +793,63 @@ def test_init_app_twice_installs_one_check(setup: Any) -> None:
     hooks = len(app.before_request_funcs[None])
     csrf.init_app(app)
     assert len(app.before_request_funcs[None]) == hooks
+
+
+OFF = {"WTF_CSRF_ENABLED": False}
+
+
+@pytest.mark.parametrize(
+    ("settings", "change", "before", "after"),
+    [
+        ({}, lambda config: config.__setitem__("WTF_CSRF_ENABLED", False), 400, 200),
+        ({}, lambda config: config.update(WTF_CSRF_ENABLED=False), 400, 200),
+        ({}, lambda config: config.__ior__({"WTF_CSRF_CHECK_DEFAULT": False}), 400, 200),
+        ({}, lambda config: config.from_mapping(WTF_CSRF_METHODS={"PUT"}), 400, 200),
+        (OFF, lambda config: config.__delitem__("WTF_CSRF_ENABLED"), 200, 400),
+        (OFF, lambda config: config.pop("WTF_CSRF_ENABLED"), 200, 400),
+    ],
+)
+def test_kept_settings_follow_every_kind_of_config_change(
+    settings: dict[str, Any], change: Any, before: int, after: int
+) -> None:
+    app, _, _ = make_app()
+    app.config.update(settings)
+    client = app.test_client()
+    assert client.post("/submit").status_code == before
+    assert client.post("/submit").status_code == before  # the kept settings
+    change(app.config)
+    assert client.post("/submit").status_code == after
+
+
+def test_kept_settings_follow_a_setdefault() -> None:
+    app, _, _ = make_app()
+    del app.config["WTF_CSRF_CHECK_DEFAULT"]
+    client = app.test_client()
+    assert client.post("/submit").status_code == 400
+    assert client.post("/submit").status_code == 400
+    app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)
+    assert client.post("/submit").status_code == 200
+
+
+def test_a_set_of_methods_changed_in_place_is_seen() -> None:
+    app, _, _ = make_app(WTF_CSRF_METHODS={"POST"})
+    client = app.test_client()
+    assert client.put("/submit").status_code == 200
+    app.config["WTF_CSRF_METHODS"].add("PUT")
+    assert client.put("/submit").status_code == 400
+
+
+def test_an_app_whose_config_is_a_plain_dict_reads_the_settings_each_time() -> None:
+    app, _, _ = make_app()
+    app.config = dict(app.config)  # type: ignore[assignment]
+    client = app.test_client()
+    token = token_of(client)
+    assert client.post("/submit").status_code == 400
+    assert client.post("/submit", data={"csrf_token": token}).status_code == 200
+    app.config["WTF_CSRF_ENABLED"] = False
+    assert client.post("/submit").status_code == 200
+    app.config.update(WTF_CSRF_ENABLED=True, SECRET_KEY="n" * 40)
+    assert client.post("/submit", data={"csrf_token": token}).status_code == 400
 
 
 def test_settings_changed_between_requests_take_effect(

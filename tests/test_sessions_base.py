@@ -26,6 +26,7 @@ from hipflask.sessions import (
     session_interface_for,
 )
 from hipflask.sessions import signer as signing_module
+from hipflask.sessions.signer import b64decode
 from tests.reference_signer import Signer
 
 KEY = "a-secret-key-that-is-long-enough-123456"
@@ -250,6 +251,68 @@ def test_non_permanent_read_sets_no_cookie(app: App) -> None:
     response = client.get("/read")
     assert set_cookies(response) == []
     assert response.headers["Vary"] == "Cookie"
+
+
+def test_an_overridden_dump_payload_writes_the_cookie(app: App) -> None:
+    class Marked(SecureCookieSessionInterface):
+        def dump_payload(self, session: Any) -> str:
+            return "x" + super().dump_payload(session)
+
+        def load_payload(self, payload: str) -> dict[str, Any] | None:
+            return super().load_payload(payload[1:])
+
+    app.session_interface = Marked()
+    client = app.test_client()
+    assert [client.get("/count").text for _ in range(2)] == ["1", "2"]
+    assert client.get_cookie("session").value.startswith("x")  # type: ignore[union-attr]
+
+
+def test_the_written_payload_is_dump_payload(app: App) -> None:
+    client = app.test_client()
+    client.get("/set/user/alice")
+    value = client.get_cookie("session").value  # type: ignore[union-attr]
+    interface = SecureCookieSessionInterface()
+    assert value.split(".")[0] == interface.dump_payload({"user": "alice"})
+    client.get("/set/long/" + "x" * 300)  # the compressed form
+    value = client.get_cookie("session").value  # type: ignore[union-attr]
+    data = {"user": "alice", "long": "x" * 300}
+    assert value.rsplit(".", 2)[0] == interface.dump_payload(data)
+    assert value.startswith(".")
+
+
+def test_an_overridden_get_cookie_name_names_the_cookie_read(app: App) -> None:
+    class Named(SecureCookieSessionInterface):
+        def get_cookie_name(self, app: App) -> str:
+            return "named"
+
+    app.session_interface = Named()
+    client = app.test_client()
+    assert session_cookie(client.get("/count"), "named")
+    assert client.get("/count").text == "2"
+
+
+def test_is_null_session_follows_the_null_session_class(app: App) -> None:
+    interface = SecureCookieSessionInterface()
+    assert interface.is_null_session(NullSession())
+    assert not interface.is_null_session(SecureCookieSession())
+
+    class Everything(SecureCookieSessionInterface):
+        null_session_class = SecureCookieSession
+
+    assert Everything().is_null_session(SecureCookieSession())
+    assert Everything().is_null_session(NullSession())
+
+
+def test_an_overridden_should_set_cookie_decides(app: App) -> None:
+    class Always(SecureCookieSessionInterface):
+        def should_set_cookie(self, app: App, session: Any) -> bool:
+            return True
+
+    client = app.test_client()
+    client.get("/count")
+    app.session_interface = Always()
+    assert session_cookie(client.get("/read"))
+    assert set_cookies(client.get("/untouched")) == []  # an unopened session is never saved
 
 
 def test_making_a_session_non_permanent_again(app: App) -> None:
@@ -835,6 +898,50 @@ def test_a_tag_registered_later_reads_remembered_payloads_anew(app: App) -> None
     assert client.get("/read").text == "{'unwrapped': 'x'}"
 
 
+def test_the_written_cookie_goes_through_a_first_registered_tag(app: App) -> None:
+    from hipflask.json.tag import JSONTag, TaggedJSONSerializer
+
+    class Upper(JSONTag):
+        key = " up"
+
+        def check(self, value: Any) -> bool:
+            return isinstance(value, str)
+
+        def to_json(self, value: Any) -> Any:
+            return value.upper()
+
+        def to_python(self, value: Any) -> Any:
+            return value.lower()
+
+    interface = SecureCookieSessionInterface()
+    interface.serializer = TaggedJSONSerializer()
+    interface.serializer.register(Upper, index=0)
+    app.session_interface = interface
+    client = app.test_client()
+    client.get("/set/user/alice")
+    payload = client.get_cookie("session").value.split(".")[0]  # type: ignore[union-attr]
+    assert interface.load_payload(payload) == {"user": "alice"}
+    assert b"ALICE" in b64decode(payload)
+
+
+def test_the_written_cookie_goes_through_a_serializer_subclass(app: App) -> None:
+    from hipflask.json.tag import TaggedJSONSerializer
+
+    dumped: list[Any] = []
+
+    class Recording(TaggedJSONSerializer):
+        def dumps(self, value: Any) -> str:
+            dumped.append(dict(value))
+            return super().dumps(value)
+
+    interface = SecureCookieSessionInterface()
+    interface.serializer = Recording()
+    app.session_interface = interface
+    client = app.test_client()
+    assert [client.get("/count").text for _ in range(2)] == ["1", "2"]
+    assert dumped == [{"n": 1}, {"n": 2}]
+
+
 def test_remembered_payloads_are_bounded(app: App) -> None:
     from hipflask.sessions import cookie as cookie_module
 
@@ -887,6 +994,67 @@ def test_the_kept_cookie_attributes_follow_config_changes(app: App) -> None:
     app.config["MAX_COOKIE_SIZE"] = 4093
     header = session_cookie(client.get("/permanent"), "other")
     assert "Max-Age=" in header and "Expires=" in header
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda config: config.__setitem__("SESSION_COOKIE_SAMESITE", "Strict"),
+        lambda config: config.update(SESSION_COOKIE_SAMESITE="Strict"),
+        lambda config: config.__ior__({"SESSION_COOKIE_SAMESITE": "Strict"}),
+        lambda config: config.from_mapping(SESSION_COOKIE_SAMESITE="Strict"),
+    ],
+)
+def test_the_kept_cookie_attributes_follow_every_kind_of_config_change(
+    app: App, change: Callable[[Any], Any]
+) -> None:
+    client = app.test_client()
+    assert "SameSite=Lax" in session_cookie(client.get("/count"))
+    assert "SameSite=Lax" in session_cookie(client.get("/count"))  # the kept attributes
+    change(app.config)
+    assert "SameSite=Strict" in session_cookie(client.get("/count"))
+
+
+def test_an_app_whose_config_is_a_plain_dict_reads_its_settings_each_time(app: App) -> None:
+    client = app.test_client()
+    assert "SameSite=Lax" in session_cookie(client.get("/count"))
+    app.config = dict(app.config)  # type: ignore[assignment]
+    assert "SameSite=Lax" in session_cookie(client.get("/count"))
+    app.config["SESSION_COOKIE_SAMESITE"] = "Strict"
+    assert "SameSite=Strict" in session_cookie(client.get("/count"))
+    assert client.get("/count").text == "4"
+    app.config["SECRET_KEY"] = "another-key-that-is-long-enough-0123456789"
+    assert client.get("/count").text == "1"
+
+
+def test_a_fallback_list_changed_in_place_is_read_again(app: App) -> None:
+    client = app.test_client()
+    client.get("/set/user/alice")
+    old_value = client.get_cookie("session").value  # type: ignore[union-attr]
+    fallbacks: list[str] = []
+    app.config.update(SECRET_KEY="the-new-secret-key-for-this-app-0123456789")
+    app.config["SECRET_KEY_FALLBACKS"] = fallbacks
+    stale = app.test_client()
+    cookie = {"Cookie": f"session={old_value}"}
+    assert stale.get("/read", headers=cookie).text == "{}"
+    assert stale.get("/read", headers=cookie).text == "{}"  # the signer kept
+    fallbacks.append(KEY)  # NOTE: the config itself (and its stamp) unchanged
+    assert stale.get("/read", headers=cookie).text == "{'user': 'alice'}"
+
+
+def test_a_fallback_tuple_set_by_update_is_read(app: App) -> None:
+    client = app.test_client()
+    client.get("/set/user/alice")
+    old_value = client.get_cookie("session").value  # type: ignore[union-attr]
+    app.config["SECRET_KEY"] = "the-new-secret-key-for-this-app-0123456789"
+    stale = app.test_client()
+    cookie = {"Cookie": f"session={old_value}"}
+    assert stale.get("/read", headers=cookie).text == "{}"
+    app.config |= {"SECRET_KEY_FALLBACKS": (KEY,)}
+    assert stale.get("/read", headers=cookie).text == "{'user': 'alice'}"
+    del app.config["SECRET_KEY_FALLBACKS"]
+    app.config.setdefault("SECRET_KEY_FALLBACKS", None)
+    assert stale.get("/read", headers=cookie).text == "{}"
 
 
 def test_a_response_class_with_its_own_cookie_rules_is_asked(app: App) -> None:

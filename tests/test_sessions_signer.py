@@ -59,6 +59,7 @@ def test_itsdangerous_reads_what_we_sign(
     ours = SessionSigner(key, fallbacks, salt, digest)
     signer = theirs([key, *fallbacks], salt, digest)
     assert signer.unsign(ours.sign_timed(value), max_age=60) == value.encode()
+    assert signer.unsign(ours.sign_timed_bytes(value.encode()), max_age=60) == value.encode()
     plain = theirs([key, *fallbacks], salt, digest, timed=False)
     assert plain.unsign(ours.sign(value)) == value.encode()
 
@@ -105,6 +106,49 @@ def test_mangled_and_arbitrary_tokens_verify_exactly_when_itsdangerous_accepts(
     result = SessionSigner(key, (), salt).unsign_timed(token, max_age)
     expected = their_timed(signer, token, max_age)
     assert (None if result is None else result[:2]) == expected
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.data(), VALUES)
+def test_the_bytes_reading_verifies_exactly_when_itsdangerous_accepts(
+    data: st.DataObject, value: str
+) -> None:
+    key, salt = "s" * 32, "wtf-csrf-token"
+    signer = theirs([key], salt, "sha256")
+    assert isinstance(signer, TimestampSigner)
+    token = data.draw(mangled(signer.sign(value).decode()))
+    result = SessionSigner(key, (), salt).unsign_timed_bytes(token)
+    expected = their_timed(signer, token, None)
+    assert result == (None if expected is None else (expected[0].encode(), expected[1], False))
+
+
+@pytest.mark.parametrize("fallbacks", [(), ("old-" * 8,)])
+@pytest.mark.parametrize(
+    "respell",
+    [
+        lambda signature: signature + "=",  # padded
+        lambda signature: signature[:10] + "!" + signature[10:] + "=",  # "!" is skipped
+        lambda signature: signature + "=\n",
+    ],
+)
+def test_a_signature_spelled_otherwise_than_we_write_it_verifies_as_in_itsdangerous(
+    fallbacks: tuple[str, ...], respell: Any
+) -> None:
+    # The fast comparison with the signature as we write it must fall back to the lenient
+    # decoding itsdangerous applies, for every key.
+    key = fallbacks[0] if fallbacks else "k" * 32
+    reference = theirs([key], "salt", "sha256")
+    assert isinstance(reference, TimestampSigner)
+    value, stamp, signature = reference.sign("v").decode().split(".")
+    token = f"{value}.{stamp}.{respell(signature)}"
+    assert reference.unsign(token, return_timestamp=True)[0] == b"v"
+    ours = SessionSigner("k" * 32, fallbacks, "salt")
+    result = ours.unsign_timed(token, None)
+    assert result is not None and (result[0], result[2]) == ("v", bool(fallbacks))
+    assert ours.unsign_timed_bytes(token) == (b"v", result[1], bool(fallbacks))
+    plain = theirs([key], "salt", "sha256", timed=False).sign("v").decode()
+    head, _, plain_signature = plain.rpartition(".")
+    assert ours.unsign(f"{head}.{respell(plain_signature)}") == ("v", bool(fallbacks))
 
 
 def test_old_and_future_tokens_follow_max_age_and_the_clock_skew(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import errno
 import importlib
+import itertools
 import os
 import types
 from collections.abc import Callable, Mapping
@@ -94,14 +95,75 @@ class ConfigAttribute:
         obj.config[self.__name__] = value
 
 
+#: Where config stamps come from: every change of every Config takes the next number.
+_STAMPS = itertools.count(1)
+
+
 class Config(dict[str, "Any"]):
-    """A dict of settings with loaders for objects, files, mappings and the environment."""
+    """A dict of settings with loaders for objects, files, mappings and the environment.
+
+    :attr:`stamp` tells extensions that keep what they derive from settings (a signer built
+    from the keys, a header built from the cookie settings) when to derive it again.
+    """
+
+    #: A number that changes whenever a key is set or removed through the dict interface, and
+    #: that no other Config holds: what was derived from settings of immutable values (str,
+    #: bool, tuple...) stays valid while it does not change. Mutating a value in place (a
+    #: list held by a setting) does not change it. Read it; never set it.
+    stamp = 0
 
     def __init__(
         self, root_path: str | os.PathLike[str], defaults: Mapping[str, Any] | None = None
     ):
         super().__init__(defaults or {})
         self.root_path = os.fspath(root_path)
+        self.stamp = next(_STAMPS)
+
+    # NOTE: each write below changes the stamp after the dict, so a reader that read the stamp
+    # before the values never pairs a new stamp with old values (dict's C methods call none of
+    # these overrides, so each is written out).
+    def __setitem__(self, key: str, value: Any) -> None:
+        dict.__setitem__(self, key, value)
+        self.stamp = next(_STAMPS)
+
+    def __delitem__(self, key: str) -> None:
+        dict.__delitem__(self, key)
+        self.stamp = next(_STAMPS)
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        """Set several settings, as ``dict.update`` does."""
+        dict.update(self, *args, **kwargs)
+        self.stamp = next(_STAMPS)
+
+    def __ior__(self, other: Any) -> Config:  # type: ignore[override,misc]
+        dict.update(self, other)
+        self.stamp = next(_STAMPS)
+        return self
+
+    def setdefault(self, key: str, default: Any = None) -> Any:
+        """Return ``config[key]``, setting it to ``default`` first when it is missing."""
+        size = dict.__len__(self)
+        value = dict.setdefault(self, key, default)
+        if dict.__len__(self) != size:  # NOTE: dict.setdefault itself is atomic under threads
+            self.stamp = next(_STAMPS)
+        return value
+
+    def pop(self, key: str, *default: Any) -> Any:
+        """Remove ``key`` and return its value (or ``default``)."""
+        value = dict.pop(self, key, *default)
+        self.stamp = next(_STAMPS)
+        return value
+
+    def popitem(self) -> tuple[str, Any]:
+        """Remove and return the last setting set."""
+        item = dict.popitem(self)
+        self.stamp = next(_STAMPS)
+        return item
+
+    def clear(self) -> None:
+        """Remove every setting."""
+        dict.clear(self)
+        self.stamp = next(_STAMPS)
 
     def from_envvar(self, variable_name: str, silent: bool = False) -> bool:
         """Load the Python file named by the environment variable ``variable_name``."""

@@ -41,6 +41,7 @@ _NO_SECRET_KEY = (
     "'python -c \"import secrets; print(secrets.token_hex(32))\"'."
 )
 _SHORT_KEY = 32
+_IMMUTABLE_KEYS = (str, bytes)
 # What signed values and session ids are made of: cookie-safe, never quoted.
 _COOKIE_SAFE = re.compile(r"[A-Za-z0-9._-]*")
 _CookieOptions = tuple[str, str | None, str, bool, bool, str | None, bool]
@@ -253,11 +254,11 @@ class SessionInterface:
     salt = "cookie-session"
     #: The HMAC hash (a :mod:`hashlib` name).
     digest_method = "sha256"
-    _signer_cache: tuple[Any, tuple[Any, ...], SessionSigner] | None = None
+    _signer_cache: tuple[Any, tuple[Any, ...], SessionSigner, Any, Any] | None = None
     _cookie_cache: tuple[tuple[Any, ...], str] | None = None
     _options_cache: tuple[tuple[Any, ...], _CookieOptions] | None = None
     _delete_cache: tuple[_CookieOptions, str] | None = None
-    _header_cache: tuple[tuple[Any, ...], str, str] | None = None
+    _header_cache: tuple[Any, Any, bool, tuple[Any, ...], str, str] | None = None
     _default_getters = True
     #: Always False; kept for Flask compatibility (hipflask never pickles sessions).
     pickle_based = False
@@ -268,8 +269,14 @@ class SessionInterface:
 
     def is_null_session(self, obj: object) -> bool:
         """Tell whether ``obj`` is a null session (never saved)."""
+        kind = type(obj)
+        if kind is SecureCookieSession and self.null_session_class is NullSession:
+            # PERF: the usual pair answered without walking the session's ten-class MRO (each
+            # class compared in turn): 2,219 -> 992 instructions, on every request that opened
+            # the session.
+            return False
         # NOTE: isinstance() against an ABC subclass goes through ABCMeta; the MRO test does not.
-        return self.null_session_class in type(obj).__mro__
+        return self.null_session_class in kind.__mro__
 
     def get_cookie_name(self, app: App) -> str:
         """Return ``SESSION_COOKIE_NAME``."""
@@ -326,13 +333,25 @@ class SessionInterface:
     def get_signer(self, app: App) -> SessionSigner | None:
         """Return the app's cached signer (None without a SECRET_KEY); rebuilt when keys change."""
         config = app.config
+        cached = self._signer_cache
+        if cached is not None and cached[3] is config and cached[4] == config.stamp:
+            # PERF: the config unchanged since the signer was built (and its fallbacks not a
+            # list that may change in place): get_signer 2,000 -> 1,300 instructions, on every
+            # request that opens a session (csrf_form 167,594 -> 166,258).
+            return cached[2]
+        stamp = getattr(config, "stamp", None)  # NOTE: read before the settings
         secret_key = config["SECRET_KEY"]
         if not secret_key:
             return None
-        fallbacks = config["SECRET_KEY_FALLBACKS"]
-        fallbacks = tuple(fallbacks) if fallbacks else ()
-        cached = self._signer_cache
+        listed = config["SECRET_KEY_FALLBACKS"]
+        fallbacks = tuple(listed) if listed else ()
+        # NOTE: the stamp vouches only for values that cannot change in place.
+        immutable = type(secret_key) in _IMMUTABLE_KEYS and (
+            listed is None or type(listed) is tuple
+        )
+        vouched = config if stamp is not None and immutable else None
         if cached is not None and cached[0] == secret_key and cached[1] == fallbacks:
+            self._signer_cache = (*cached[:3], vouched, stamp)
             return cached[2]
         key_bytes = secret_key.encode() if isinstance(secret_key, str) else secret_key
         if len(key_bytes) < _SHORT_KEY:
@@ -343,7 +362,7 @@ class SessionInterface:
                 _SHORT_KEY,
             )
         signer = SessionSigner(secret_key, fallbacks, self.salt, self.digest_method, remember=True)
-        self._signer_cache = (secret_key, fallbacks, signer)
+        self._signer_cache = (secret_key, fallbacks, signer, vouched, stamp)
         return signer
 
     def set_session_cookie(
@@ -374,7 +393,7 @@ class SessionInterface:
             self._default_getters
             and ctx is not None
             and ctx.app is app
-            and _plain_response(type(response))
+            and (_PLAIN_RESPONSES.get(type(response)) or _plain_response(type(response)))
             and not permanent
         ):
             # PERF: a browser-session cookie's attributes follow from these values alone (and
@@ -382,12 +401,26 @@ class SessionInterface:
             # saves the options, expiry and size look-ups: session 137,247 -> 135,392
             # instructions per request.
             config = app.config
-            snapshot = (ctx.request.is_secure, _cookie_settings(config), config["MAX_COOKIE_SIZE"])
+            secure = ctx.request.is_secure
             cached = self._header_cache
-            if cached is None or cached[0] != snapshot:
-                cached = (snapshot, *self._cookie_attributes(app, session))
+            # PERF: an unchanged config stamp vouches for the nine settings, which are then not
+            # read: _add_cookie 11,800 -> 8,400 instructions; with get_signer's, session
+            # 126,665 -> 121,712 per request.
+            if (
+                cached is None
+                or cached[0] is not config
+                or cached[2] is not secure
+                or cached[1] != config.stamp
+            ):
+                # NOTE: the stamp read before the settings it vouches for; a config without
+                # one (not a Config) is never vouched for.
+                stamp = getattr(config, "stamp", None)
+                snapshot = (secure, _cookie_settings(config), config["MAX_COOKIE_SIZE"])
+                if cached is None or cached[3] != snapshot:
+                    cached = (None, 0, secure, snapshot, *self._cookie_attributes(app, session))
+                cached = (None if stamp is None else config, stamp, *cached[2:])
                 self._header_cache = cached
-            name, attributes, limit = cached[1], cached[2], snapshot[2]
+            name, attributes, limit = cached[4], cached[5], cached[3][2]
         else:
             name, attributes = self._cookie_attributes(app, session)
             limit = response.max_cookie_size
@@ -505,7 +538,9 @@ def _plain_response(response_class: type[Response]) -> bool:
 
 def _vary_on_cookie(response: Response) -> None:
     """Add ``Cookie`` to the response's ``Vary`` header, as ``response.vary_on`` does."""
-    if _plain_response(type(response)):
+    # PERF: the known answer read without _plain_response's call (and in _add_cookie):
+    # save_session 51,568 -> 49,809 instructions (micro), csrf_form 159,257 -> 158,357.
+    if _PLAIN_RESPONSES.get(type(response)) or _plain_response(type(response)):
         # PERF: with no Vary header yet (the common case), appended without Headers' get and
         # add, which check names and values: session 135,392 -> 132,867 instructions.
         headers = response.headers._list

@@ -8,22 +8,24 @@ itsdangerous's format, so cookies from Flask apps with the same key are read.
 from __future__ import annotations
 
 import zlib
+from binascii import b2a_base64
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from ..json.tag import TaggedJSONSerializer
+from ..cookies import _first_cookie
+from ..json.tag import TaggedJSONSerializer, _dump_flat
+from . import base as _base
 from .base import (
     _NO_SECRET_KEY,
     SecureCookieSession,
     SessionInterface,
     SessionMixin,
     _lifetime_seconds,
-    _session_cookie,
     _vary_on_cookie,
     dump_session_values,
     session_json_serializer,
 )
-from .signer import b64decode, b64encode
+from .signer import _TO_URLSAFE, b64decode
 
 if TYPE_CHECKING:
     from ..app import App
@@ -54,6 +56,7 @@ class SecureCookieSessionInterface(SessionInterface):
     #: The serializer's tags and the payloads decoded with them (see _load_verified).
     _loaded: tuple[Any, dict[str, dict[str, Any]]] | None = None
     _plain_load = True
+    _plain_should_set = True
 
     def get_signing_serializer(self, app: App) -> Any:
         """Return an itsdangerous ``URLSafeTimedSerializer`` that reads and writes our cookies."""
@@ -79,10 +82,20 @@ class SecureCookieSessionInterface(SessionInterface):
         signer = self.get_signer(app)
         if signer is None:
             return None
-        cookie = _session_cookie(request, self.get_cookie_name(app))
+        name = app.config["SESSION_COOKIE_NAME"] if self._default_getters else None
+        if type(name) is not str:
+            name = self.get_cookie_name(app)
+        # PERF: get_cookie_name's read without its call when no getter is overridden, and
+        # _session_cookie's: session 119,508 -> 119,139 instructions per request.
+        cookie = _first_cookie(request.environ.get("HTTP_COOKIE"), name)
         if not cookie:
             return self.session_class(new=True)
-        result = signer.unsign_timed(cookie, _lifetime_seconds(app))
+        # PERF: _lifetime_seconds' remembered answer read without its call: session 116,293 ->
+        # 115,842, csrf_form 157,659 -> 157,392 instructions per request.
+        lifetime = app.config["PERMANENT_SESSION_LIFETIME"]
+        known = _base._LIFETIME
+        seconds = known[1] if known[0] is lifetime else _lifetime_seconds(app)
+        result = signer.unsign_timed(cookie, seconds)
         data = None if result is None else self._load_verified(result[0])
         if result is None or data is None:
             return self.session_class(new=True)
@@ -106,25 +119,54 @@ class SecureCookieSessionInterface(SessionInterface):
             if session.modified:
                 self.delete_session_cookie(app, response)
             return
-        if not self.should_set_cookie(app, session):
+        if type(session) is SecureCookieSession and self._plain_should_set:
+            # PERF: should_set_cookie's test without its call and the two properties (a read
+            # is marked as session.permanent marks it): csrf_form 163,233 -> 162,092 instructions.
+            session.accessed = True
+            if not session._modified and not (
+                dict.get(session, "_permanent", False)
+                and app.config["SESSION_REFRESH_EACH_REQUEST"]
+            ):
+                return
+        elif not self.should_set_cookie(app, session):
             return
         signer = self.get_signer(app)
         if signer is None:
             raise RuntimeError(_NO_SECRET_KEY)
-        value = signer.sign_timed(self.dump_payload(session))
         if type(self).dump_payload is SecureCookieSessionInterface.dump_payload:
+            # PERF: the payload kept as bytes from the JSON to the signature, not decoded and
+            # encoded again: session 121,070 -> 119,508 instructions per request.
+            value = signer.sign_timed_bytes(self._payload(session))
             self._add_cookie(app, session, response, value)  # base64 and dots: cookie-safe
         else:
+            value = signer.sign_timed(self.dump_payload(session))
             self.set_session_cookie(app, session, response, value)
 
     def dump_payload(self, session: Mapping[str, Any]) -> str:
         """Serialize, maybe compress, and base64 the session (as itsdangerous does)."""
-        data = dump_session_values(self.serializer, session).encode("utf-8")
+        return self._payload(session).decode("ascii")
+
+    def _payload(self, session: Mapping[str, Any]) -> bytes:
+        """Return :meth:`dump_payload` as bytes, what the signer signs."""
+        serializer = self.serializer
+        text = None
+        if (
+            type(serializer) is TaggedJSONSerializer
+            and not serializer._first
+            and isinstance(session, dict)
+        ):
+            # PERF: what serializer.dumps does first, without its call and dump_session_values'
+            # (a session of other values takes their path): save_session 51,568 -> 50,650
+            # instructions (micro); with the next cut, session 119,139 -> 116,632.
+            text = _dump_flat(session, serializer._untaggers)
+        if text is None:
+            text = dump_session_values(serializer, session)
+        data = text.encode("utf-8")
         if len(data) >= _COMPRESS_FROM:
             compressed = zlib.compress(data)
             if len(compressed) < len(data) - 1:
-                return "." + b64encode(compressed)
-        return b64encode(data)
+                return b"." + b2a_base64(compressed, newline=False).translate(_TO_URLSAFE, b"=")
+        return b2a_base64(data, newline=False).translate(_TO_URLSAFE, b"=")
 
     def _load_verified(self, payload: str) -> dict[str, Any] | None:
         """Return ``load_payload(payload)`` for a verified payload, remembering flat ones.
@@ -175,6 +217,7 @@ class SecureCookieSessionInterface(SessionInterface):
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         cls._plain_load = cls.load_payload is SecureCookieSessionInterface.load_payload
+        cls._plain_should_set = cls.should_set_cookie is SessionInterface.should_set_cookie
 
 
 def session_interface_for(app: App) -> SessionInterface:
