@@ -535,12 +535,6 @@ def test_written_converter_equals_the_variable_loop(
     assert list(got) == list(_reference_convert(rule, path))  # the same key order
 
 
-def test_int_too_long_for_int_is_a_404_not_a_500() -> None:
-    url_map = make_map(Rule("/n/<int:n>", endpoint="n"))
-    with pytest.raises(NotFound):
-        url_map.match("/n/" + "9" * 5000)
-
-
 def test_a_converter_raising_value_error_is_not_turned_into_a_404() -> None:
     class Broken(BaseConverter):
         def to_python(self, value: str) -> Any:
