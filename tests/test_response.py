@@ -8,7 +8,7 @@ import pytest
 
 from hipflask import App, Response, make_response, redirect
 from hipflask.exceptions import NotFound
-from hipflask.response import coerce_view_result
+from hipflask.response import coerce_view_result, text_response
 
 
 def _wsgi(response: Response, method: str = "GET") -> tuple[str, list[tuple[str, str]], bytes]:
@@ -291,3 +291,52 @@ def test_the_server_gets_a_copy_of_the_headers(status: int) -> None:
     assert headers == response.get_wsgi_headers({})
     headers.append(("X-Late", "1"))  # NOTE: a server may add to the list it was given
     assert "X-Late" not in response.headers
+
+
+class _Plain(Response):
+    default_mimetype = "text/plain"
+    charset = "latin-1"
+    default_status = 201
+
+
+class _Built(Response):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.headers["X-Built"] = "yes"
+
+
+@pytest.mark.parametrize("cls", [Response, _Plain, _Built])
+@pytest.mark.parametrize("text", ["", "Hello, World!", "h\u00e9"])
+def test_text_response_is_what_the_class_builds_from_the_text(
+    cls: type[Response], text: str
+) -> None:
+    fast, slow = text_response(cls, text), cls(text)
+    assert type(fast) is cls
+    assert fast.headers.to_wsgi_list() == slow.headers.to_wsgi_list()
+    assert (fast.status, fast.get_data(), fast.direct_passthrough) == (
+        slow.status,
+        slow.get_data(),
+        slow.direct_passthrough,
+    )
+    fast.call_on_close(lambda: None)  # NOTE: the on-close list starts empty, as __init__'s
+    fast.set_cookie("a", "b")
+    assert fast.headers.get("Set-Cookie", "").startswith("a=b")
+
+
+def test_a_view_str_goes_through_a_response_class_with_its_own_init() -> None:
+    app = App(__name__)
+    app.config["SECURITY_HEADERS"] = False
+    app.response_class = _Built
+
+    @app.route("/")
+    def index() -> str:
+        return "hi"
+
+    # NOTE: the app called as a WSGI app: the test client would build its own response class
+    # from the answer, through _Built's __init__ again.
+    from hipflask.testing import EnvironBuilder
+
+    sent: list[tuple[str, list[tuple[str, str]]]] = []
+    body = app(EnvironBuilder(path="/").get_environ(), lambda *args: sent.append(args[:2]))
+    assert b"".join(body) == b"hi"
+    assert ("X-Built", "yes") in sent[0][1]

@@ -28,7 +28,7 @@ from .exceptions import (
 )
 from .json.provider import JSONProvider
 from .request import Request
-from .response import Response, coerce_view_result
+from .response import Response, coerce_view_result, text_response
 from .routing import urls
 from .routing.map import Map, Rule
 from .routing.urls import build_url
@@ -378,14 +378,15 @@ class App(Scaffold):
             # PERF: nothing runs after the view, so finalize_request's work for the two
             # commonest results is done here.
             if type(rv) is str:
-                return self.response_class(rv)
+                return text_response(self.response_class, rv)
             if isinstance(rv, Response):
                 return rv
         if self._plain_pipeline and not _signals_on:
             # PERF: finalize_request's work without its call (and make_response's for a str),
             # for requests that opened the session: with the hook above, csrf_form 271,641 ->
             # 268,739 instructions per request.
-            response = self.response_class(rv) if type(rv) is str else self.make_response(rv)
+            cls = self.response_class
+            response = text_response(cls, rv) if type(rv) is str else self.make_response(rv)
             return self.process_response(ctx, response)
         return self.finalize_request(ctx, rv)
 
@@ -534,7 +535,7 @@ class App(Scaffold):
         ``(body, status, headers)``.
         """
         if type(rv) is str:  # NOTE: the most common return value, checked first
-            return self.response_class(rv)
+            return text_response(self.response_class, rv)
         return coerce_view_result(rv, self.response_class, self.json.response)
 
     # -- errors --------------------------------------------------------------------------------
