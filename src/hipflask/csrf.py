@@ -95,7 +95,6 @@ _SALT = "wtf-csrf-token"
 _SECRET_BYTES = 32
 _SECRET_BITS = 8 * _SECRET_BYTES
 _SECRET_LOW = (1 << _SECRET_BITS) - 1
-_HEX = 2 * _SECRET_BYTES  # the secret's length in the session, in hex
 # Per-request state lives in the WSGI environ, which dies with the request (``g`` may outlive it).
 _TOKENS_KEY = "hipflask.csrf.tokens"
 _VALID_KEY = "hipflask.csrf.valid"
@@ -206,22 +205,12 @@ def _token_problem(
     if not data:
         return MISSING
     field = token_key or config.get(_FIELD_NAME, DEFAULT_SETTINGS[_FIELD_NAME])
-    # PERF: _decode_secret's work and the kept signer's test (see _signer) without their
-    # calls: csrf_form 158,357 -> 157,496 instructions per request.
-    stored = ctx.session.get(field)
-    try:
-        secret = bytes.fromhex(stored) if type(stored) is str and len(stored) == _HEX else None
-    except ValueError:
-        secret = None
+    secret = _decode_secret(ctx.session.get(field))
     if secret is None:
         return SESSION_MISSING
     if type(data) is not str:
         return INVALID
-    last = _LAST_SIGNER
-    if secret_key is None and last[0] is config and last[1] == config.stamp:
-        signer: Signer = last[2]
-    else:
-        signer = _signer(config, secret_key)
+    signer = _signer(config, secret_key)
     # PERF: the value read as bytes, not decoded and encoded again: with the signer's cuts,
     # a CSRF token's verification 29,272 -> 24,922 instructions, csrf_form 172,416 -> 167,594.
     result = signer.unsign_timed_bytes(data)

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..cookies import _first_cookie
-from ..json.tag import TaggedJSONSerializer, _dump_flat
+from ..json.tag import _SCALARS, TaggedJSONSerializer, _dump_flat
 from . import base as _base
 from .base import (
     _NO_SECRET_KEY,
@@ -25,7 +25,9 @@ from .base import (
     dump_session_values,
     session_json_serializer,
 )
-from .signer import _TO_URLSAFE, b64decode
+
+# NOTE: decoded payloads are remembered within the signer's bounds on verified cookies.
+from .signer import _REMEMBERED, _REMEMBERED_LENGTH, _TO_URLSAFE, b64decode
 
 if TYPE_CHECKING:
     from ..app import App
@@ -36,10 +38,6 @@ __all__ = ["SecureCookieSessionInterface", "session_interface_for"]
 
 # NOTE: payloads shorter than this rarely shrink under zlib; skipping it saves a few microseconds.
 _COMPRESS_FROM = 128
-#: How many decoded payloads an interface remembers, and the longest payload it remembers.
-_REMEMBERED = 1024
-_REMEMBERED_LENGTH = 2048
-_IMMUTABLE = frozenset({str, int, float, bool, type(None)})
 
 
 class SecureCookieSessionInterface(SessionInterface):
@@ -194,7 +192,7 @@ class SecureCookieSessionInterface(SessionInterface):
         if data is None or len(payload) > _REMEMBERED_LENGTH:
             return data
         for item in data.values():
-            if type(item) not in _IMMUTABLE:
+            if type(item) not in _SCALARS:
                 return data
         memo = loaded[1]
         if len(memo) >= _REMEMBERED:
