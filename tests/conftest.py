@@ -20,6 +20,24 @@ import pytest
 REDIS_URL = os.environ.get("HIPFLASK_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 
+@pytest.fixture(autouse=True)
+def _signal_sending_off_again() -> Iterator[None]:
+    """Turn the core's signal sending off after a test that left no receiver connected.
+
+    In a process, the first receiver connected turns sending on for good, and sending on
+    switches off the app's inline paths; without this, every test after the first one that
+    connects a receiver would run the slower paths only, and their guard tests could not fail.
+    """
+    yield
+    signals = sys.modules.get("hipflask.signals")
+    if signals is None or any(signal.receivers for signal in signals._signals.values()):
+        return
+    from hipflask import app, ctx
+
+    app.App._signals_active = False
+    app._signals_on = ctx._signals_on = False
+
+
 @pytest.fixture(scope="session")
 def redis_url() -> str:
     """Return the URL of the test Redis server; skip when it is unreachable, except in CI.

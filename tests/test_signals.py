@@ -201,3 +201,42 @@ def test_no_receivers_means_blinker_is_never_imported() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
     )
     assert result.stdout.split() == ["False", "False"]
+
+
+def test_importing_the_signals_leaves_sending_off_until_a_receiver_connects() -> None:
+    code = (
+        "from hipflask import App, app as app_module\n"
+        "from hipflask.signals import request_started, Namespace\n"
+        "mine = Namespace().signal('mine'); mine.connect(lambda sender: None)\n"
+        "print(App._signals_active, app_module._signals_on)\n"
+        "seen = []\n"
+        "app = App('x'); app.config['SECURITY_HEADERS'] = False\n"
+        "app.add_url_rule('/', 'index', lambda: 'hi')\n"
+        "def receiver(sender, **extra): seen.append(sender)\n"
+        "request_started.connect(receiver, app)\n"
+        "print(App._signals_active, app_module._signals_on)\n"
+        "app.test_client().get('/'); print(seen == [app])\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.split() == ["False", "False", "True", "True", "True"]
+
+
+@pytest.mark.parametrize("way", ["connect", "connect_via", "connected_to"])
+def test_every_way_of_connecting_turns_sending_on(way: str) -> None:
+    code = (
+        "from hipflask import App\n"
+        "from hipflask.signals import request_finished\n"
+        "def receiver(sender, **extra): pass\n"
+        f"way = {way!r}\n"
+        "if way == 'connect': request_finished.connect(receiver)\n"
+        "elif way == 'connect_via': request_finished.connect_via(App)(receiver)\n"
+        "else:\n"
+        "    with request_finished.connected_to(receiver): pass\n"
+        "print(App._signals_active)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.split() == ["True"]

@@ -1,13 +1,19 @@
 """Signals (blinker), sent with the app as sender and Flask's keyword arguments.
 
-Importing this module is what turns signal sending on (it sets ``App._signals_active``, the one
-place that sets state on the App class from outside): until it is imported nobody can have
-connected a receiver, so the app skips every send site at the cost of one attribute lookup.
+Connecting the first receiver to one of these signals is what turns signal sending on (it sets
+``App._signals_active``, the one place that sets state on the App class from outside): until
+then nobody is listening, so the app skips every send site at the cost of one attribute lookup,
+even when this module was imported (by an extension defining its own signals, say).
 """
 
 from __future__ import annotations
 
-from blinker import Namespace
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from blinker import ANY, NamedSignal, Namespace
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 __all__ = [
     "Namespace",
@@ -23,18 +29,34 @@ __all__ = [
     "template_rendered",
 ]
 
+
+class _CoreSignal(NamedSignal):
+    """A signal the app sends: its first receiver turns signal sending on."""
+
+    def connect(self, receiver: F, sender: Any = ANY, weak: bool = True) -> F:
+        # NOTE: connect_via and connected_to connect through here too.
+        _activate()
+        return super().connect(receiver, sender, weak)
+
+
 _signals = Namespace()
 
-template_rendered = _signals.signal("template-rendered")
-before_render_template = _signals.signal("before-render-template")
-request_started = _signals.signal("request-started")
-request_finished = _signals.signal("request-finished")
-request_tearing_down = _signals.signal("request-tearing-down")
-got_request_exception = _signals.signal("got-request-exception")
-appcontext_tearing_down = _signals.signal("appcontext-tearing-down")
-appcontext_pushed = _signals.signal("appcontext-pushed")
-appcontext_popped = _signals.signal("appcontext-popped")
-message_flashed = _signals.signal("message-flashed")
+
+def _signal(name: str) -> NamedSignal:
+    signal = _signals[name] = _CoreSignal(name)
+    return signal
+
+
+template_rendered = _signal("template-rendered")
+before_render_template = _signal("before-render-template")
+request_started = _signal("request-started")
+request_finished = _signal("request-finished")
+request_tearing_down = _signal("request-tearing-down")
+got_request_exception = _signal("got-request-exception")
+appcontext_tearing_down = _signal("appcontext-tearing-down")
+appcontext_pushed = _signal("appcontext-pushed")
+appcontext_popped = _signal("appcontext-popped")
+message_flashed = _signal("message-flashed")
 
 
 def _activate() -> None:
@@ -45,6 +67,3 @@ def _activate() -> None:
     # attribute through an instance).
     app._signals_on = True
     ctx._signals_on = True
-
-
-_activate()

@@ -251,7 +251,7 @@ def _default_context() -> dict[str, Any]:
 
 
 def _template_receivers() -> bool:
-    """Tell whether a template signal has a receiver (once :mod:`hipflask.signals` is imported).
+    """Tell whether a template signal has a receiver (once signal sending is on).
 
     Only then is Flask's default context built and are the signals sent.
     """

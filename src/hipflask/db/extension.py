@@ -122,8 +122,8 @@ class SQLAlchemy:
             for engine in engines.values():
                 record_queries.listen(engine)
         if app.config.setdefault("SQLALCHEMY_TRACK_MODIFICATIONS", False):
-            # NOTE: imported only here: importing hipflask.signals turns signal sending on
-            # for every app, a cost an app that does not track modifications should not pay.
+            # NOTE: imported only here: hipflask.signals loads blinker, a cost an app that
+            # does not track modifications should not pay at start-up.
             from . import track_modifications
 
             track_modifications.listen(Session)
