@@ -108,7 +108,14 @@ def test_subclass_pipeline_methods_are_called() -> None:
 
 
 @pytest.mark.parametrize(
-    "name", ["preprocess_request", "dispatch_request", "finalize_request", "process_response"]
+    "name",
+    [
+        "preprocess_request",
+        "dispatch_request",
+        "finalize_request",
+        "process_response",
+        "full_dispatch_request",
+    ],
 )
 def test_methods_replaced_on_the_instance_after_the_first_request_are_called(
     app: App, name: str
@@ -124,6 +131,36 @@ def test_methods_replaced_on_the_instance_after_the_first_request_are_called(
     setattr(app, name, traced)
     assert app.test_client().get("/").data == b"hello"
     assert calls == [name]
+
+
+def test_a_subclass_full_dispatch_request_is_called_and_its_response_sent() -> None:
+    class Stamped(App):
+        def full_dispatch_request(self, ctx: Any) -> Response:
+            response = super().full_dispatch_request(ctx)
+            response.headers["X-Stamped"] = type(response).__name__
+            return response
+
+    app = Stamped(__name__)
+    app.config["SECURITY_HEADERS"] = False
+
+    @app.route("/")
+    def index() -> str:
+        return "hello"
+
+    response = app.test_client().get("/")
+    assert (response.data, response.headers["X-Stamped"]) == (b"hello", "Response")
+
+
+def test_a_view_str_that_cannot_be_encoded_is_a_500(app: App) -> None:
+    @app.route("/surrogate")
+    def surrogate() -> str:
+        return "\ud800"
+
+    app.config["TESTING"] = False
+    _warm(app)
+    response = app.test_client().get("/surrogate")
+    assert response.status_code == 500
+    assert b"ud800" not in response.data
 
 
 def test_make_response_replaced_after_the_first_request_is_called(app: App) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -340,3 +341,91 @@ def test_a_view_str_goes_through_a_response_class_with_its_own_init() -> None:
     body = app(EnvironBuilder(path="/").get_environ(), lambda *args: sent.append(args[:2]))
     assert b"".join(body) == b"hi"
     assert ("X-Built", "yes") in sent[0][1]
+
+
+def _serve_str_view(
+    response_class: type[Response] | None = None, method: str = "GET"
+) -> tuple[str, list[tuple[str, str]], bytes]:
+    """Serve a view returning a str as a WSGI server would; return status, headers, body."""
+    from hipflask.testing import EnvironBuilder
+
+    app = App(__name__)
+    app.config["SECURITY_HEADERS"] = False
+    if response_class is not None:
+        app.response_class = response_class
+
+    @app.route("/", methods=["GET", "HEAD"])
+    def index() -> str:
+        return "h\u00e9llo"
+
+    sent: list[tuple[str, list[tuple[str, str]]]] = []
+    environ = EnvironBuilder(path="/", method=method).get_environ()
+    body = app(environ, lambda *args: sent.append(args[:2]))
+    return sent[0][0], sent[0][1], b"".join(body)
+
+
+@pytest.mark.parametrize("method", ["GET", "HEAD"])
+def test_a_view_str_is_answered_as_its_response_would_answer(method: str) -> None:
+    status, headers, body = _serve_str_view(method=method)
+    expected = Response("h\u00e9llo")
+    assert status == "200 OK"
+    assert headers == expected.get_wsgi_headers({})
+    assert body == (b"" if method == "HEAD" else "h\u00e9llo".encode())
+
+
+class _Called(Response):
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        self.headers["X-Called"] = "yes"
+        return super().__call__(environ, start_response)
+
+
+class _Closing(Response):
+    closed: list[bool] = []
+
+    def close(self) -> None:
+        _Closing.closed.append(True)
+        super().close()
+
+
+class _Status(Response):
+    @property
+    def status(self) -> str:
+        return f"{self.status_code} Fine"
+
+
+class _Wsgi(Response):
+    def get_wsgi_headers(self, environ: dict[str, Any]) -> list[tuple[str, str]]:
+        return [*super().get_wsgi_headers(environ), ("X-Wsgi", "yes")]
+
+
+@pytest.mark.parametrize(
+    ("cls", "check"),
+    [
+        (_Called, lambda status, headers: ("X-Called", "yes") in headers),
+        (_Status, lambda status, headers: status == "200 Fine"),
+        (_Wsgi, lambda status, headers: ("X-Wsgi", "yes") in headers),
+        (_Plain, lambda status, headers: status.startswith("201 ")),
+        (_Built, lambda status, headers: ("X-Built", "yes") in headers),
+    ],
+)
+def test_a_view_str_goes_through_a_response_class_that_answers_its_own_way(
+    cls: type[Response], check: Callable[[str, list[tuple[str, str]]], bool]
+) -> None:
+    status, headers, body = _serve_str_view(cls)
+    assert check(status, headers)
+    assert body == "h\u00e9llo".encode(cls.charset)
+
+
+def test_a_head_answer_closes_a_response_class_with_its_own_close() -> None:
+    _Closing.closed.clear()
+    _serve_str_view(_Closing, method="HEAD")
+    assert _Closing.closed == [True]
+
+
+def test_a_changed_default_status_is_sent_for_a_view_str() -> None:
+    class Accepted(Response):
+        pass
+
+    Accepted.default_status = 202  # NOTE: changed after the class was made
+    status, _headers, _body = _serve_str_view(Accepted)
+    assert status.startswith("202 ")

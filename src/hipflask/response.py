@@ -60,6 +60,36 @@ def text_response(cls: type[R], text: str) -> R:
     return self
 
 
+def text_answer(
+    cls: type[Response], data: bytes, environ: dict[str, Any], start_response: Callable[..., Any]
+) -> list[bytes]:
+    """Answer as ``text_response(cls, text)(environ, start_response)`` would, ``data`` being
+    ``text`` encoded in ``cls.charset``, for a class whose ``_plain_answer`` is set.
+
+    # PERF: the app answers a view's str this way when nothing runs after the view: no
+    # Response or Headers built, no method call. hello 37,385 -> 31,399 instructions per
+    # request, params 47,509 -> 41,486.
+    """
+    status = cls.default_status
+    if status == 200:
+        start_response(
+            "200 OK",
+            [("Content-Type", cls._default_content_type), ("Content-Length", str(len(data)))],
+        )
+    elif status < 200 or status == 204 or status == 304:
+        # NOTE: no body and no Content-Length for these (see Response.get_wsgi_headers).
+        start_response(_status_line(status), [("Content-Type", cls._default_content_type)])
+        return []
+    else:
+        start_response(
+            _status_line(status),
+            [("Content-Type", cls._default_content_type), ("Content-Length", str(len(data)))],
+        )
+    if environ.get("REQUEST_METHOD") == "HEAD":
+        return []
+    return [data]
+
+
 class Response:
     """An HTTP response: status, headers and a body (bytes or an iterable of bytes/str)."""
 
@@ -78,6 +108,9 @@ class Response:
     _plain_wsgi_headers = True
     #: False in a subclass whose construction differs (``__init__`` or ``__new__`` overridden).
     _plain_init = True
+    #: False in a subclass that changes how a response is built or answers (construction, the
+    #: status line, the WSGI headers, ``__call__`` or ``close``): see :func:`text_answer`.
+    _plain_answer = True
 
     @property
     def max_cookie_size(self) -> int:
@@ -149,6 +182,13 @@ class Response:
         cls._plain_status_line = cls.status is Response.status
         cls._plain_wsgi_headers = cls.get_wsgi_headers is Response.get_wsgi_headers
         cls._plain_init = cls.__init__ is Response.__init__ and cls.__new__ is Response.__new__
+        cls._plain_answer = (
+            cls._plain_init
+            and cls._plain_status_line
+            and cls._plain_wsgi_headers
+            and cls.__call__ is Response.__call__
+            and cls.close is Response.close
+        )
 
     def __repr__(self) -> str:
         body = f"{len(self.get_data())} bytes" if not self.is_streamed else "streamed"
