@@ -312,6 +312,27 @@ def test_text_response_is_what_the_class_builds_from_the_text(
     cls: type[Response], text: str
 ) -> None:
     fast, slow = text_response(cls, text), cls(text)
+    _same_response(fast, slow, cls)
+
+
+@pytest.mark.parametrize("cls", [Response, _Plain, _Built])
+@pytest.mark.parametrize("mimetype", ["application/json", "text/csv", "image/svg+xml"])
+def test_text_response_with_a_mimetype_is_what_the_class_builds(
+    cls: type[Response], mimetype: str
+) -> None:
+    fast = text_response(cls, "h\u00e9", mimetype)
+    _same_response(fast, cls("h\u00e9", mimetype=mimetype), cls)
+    assert text_response(cls, "x", mimetype).headers["Content-Type"] == fast.content_type
+
+
+def test_text_response_refuses_a_mimetype_with_a_line_break() -> None:
+    with pytest.raises(ValueError):
+        Response("x", mimetype="text/plain\r\nX-Evil: 1")
+    with pytest.raises(ValueError):
+        text_response(Response, "x", "text/plain\r\nX-Evil: 1")
+
+
+def _same_response(fast: Response, slow: Response, cls: type[Response]) -> None:
     assert type(fast) is cls
     assert fast.headers.to_wsgi_list() == slow.headers.to_wsgi_list()
     assert (fast.status, fast.get_data(), fast.direct_passthrough) == (

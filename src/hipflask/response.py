@@ -36,8 +36,9 @@ _SEQUENCE_TYPES = (list, tuple)
 _JSON_TYPES = (dict, list)
 
 
-def text_response(cls: type[R], text: str) -> R:
-    """Return ``cls(text)``: a response of the class's default status and type with ``text``.
+def text_response(cls: type[R], text: str, mimetype: str | None = None) -> R:
+    """Return ``cls(text)`` (``cls(text, mimetype=mimetype)`` with a mimetype): a response of
+    the class's default status with ``text``.
 
     # PERF: what Response.__init__ does for one str argument, without the type call and the
     # argument binding, for a class that constructs as Response does (else ``cls(text)``):
@@ -45,14 +46,19 @@ def text_response(cls: type[R], text: str) -> R:
     # request, params 48,582 -> 47,559 (Falcon 48,675).
     """
     if not cls._plain_init:
-        return cls(text)
+        return cls(text) if mimetype is None else cls(text, mimetype=mimetype)
+    if mimetype is None:
+        content_type = cls._default_content_type
+    else:
+        # PERF: the checked header value remembered per mimetype and charset: with the JSON
+        # provider's call, json 62,814 -> 58,847 instructions per request.
+        content_type = _CHECKED_TYPES.get((mimetype, cls.charset)) or _checked_type(
+            mimetype, cls.charset
+        )
     self: R = _new_headers(cls)  # NOTE: object.__new__, as the type call would
     data = text.encode(cls.charset)
     self.headers = headers = _new_headers(Headers)
-    headers._list = [
-        ("Content-Type", cls._default_content_type),
-        ("Content-Length", str(len(data))),
-    ]
+    headers._list = [("Content-Type", content_type), ("Content-Length", str(len(data)))]
     self.status_code = cls.default_status
     self.direct_passthrough = False
     self._on_close = None
@@ -489,6 +495,16 @@ class _ClosingIterable:
 
 
 _CONTENT_TYPES: dict[tuple[str, str], str] = {}
+#: ``Content-Type`` values made from a mimetype and a charset, checked: see text_response.
+_CHECKED_TYPES: dict[tuple[str, str], str] = {}
+
+
+def _checked_type(mimetype: str, charset: str) -> str:
+    """Return the checked ``Content-Type`` for ``mimetype`` (memoised, as _with_charset)."""
+    content_type = check_header_value(_with_charset(mimetype, charset))
+    if len(_CHECKED_TYPES) < 256:
+        _CHECKED_TYPES[mimetype, charset] = content_type
+    return content_type
 
 
 def _with_charset(mimetype: str, charset: str) -> str:
