@@ -214,3 +214,41 @@ def test_forwarded_session_names_open_the_session_or_raise_outside_a_request() -
         session["x"] = 1
         assert session.get("x") == 1 and ctx._session is opened
         assert request.path == "/"
+
+
+def test_the_app_context_a_request_pushes_is_a_whole_app_context(app: App) -> None:
+    from hipflask.ctx import AppContext, app_ctx_var
+
+    with app.test_request_context("/"):
+        pushed = app_ctx_var.get()
+        assert type(pushed) is AppContext
+        assert vars(pushed).keys() == vars(AppContext(app)).keys()
+        assert (pushed.app, pushed._g, len(pushed._tokens)) == (app, None, 1)
+        g.value = 1
+        assert pushed.g.value == 1
+    assert not has_app_context()
+
+
+@pytest.mark.parametrize("teardown", [False, True])
+def test_a_request_pop_over_a_foreign_app_context_is_a_clear_error(
+    app: App, teardown: bool
+) -> None:
+    import contextvars
+
+    torn_down: list[object] = []
+    if teardown:
+        app.teardown_appcontext(torn_down.append)
+    other = App("other")
+
+    def run() -> None:
+        ctx = app.test_request_context("/")
+        ctx.push()
+        left = other.app_context()
+        left.push()
+        with pytest.raises(AssertionError, match="Popped wrong app context"):
+            ctx.pop()
+        assert current_app.name == "other"
+        assert torn_down == []  # NOTE: a refused app context pop runs no callback
+
+    contextvars.copy_context().run(run)
+    assert not has_app_context()

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 app_ctx_var: ContextVar[AppContext] = ContextVar("hipflask.app_ctx")
 #: The active request context, read like :data:`app_ctx_var`.
 request_ctx_var: ContextVar[RequestContext] = ContextVar("hipflask.request_ctx")
+_new = object.__new__
 # NOTE: Flask's private names for the same variables, which some extensions read.
 _cv_app = app_ctx_var
 _cv_request = request_ctx_var
@@ -201,9 +202,12 @@ class RequestContext:
         app = self.app
         app_ctx = app_ctx_var.get(None)
         if app_ctx is None or app_ctx.app is not app:
-            # PERF: AppContext.push inlined (its two steps): one call fewer per request.
-            app_ctx = AppContext(app)
-            app_ctx._tokens.append(app_ctx_var.set(app_ctx))
+            # PERF: AppContext(app) and its push inlined (what __init__ sets, the token list
+            # made with its one token): one call and a type call fewer per request.
+            app_ctx = _new(AppContext)
+            app_ctx.app = app
+            app_ctx._g = None
+            app_ctx._tokens = [app_ctx_var.set(app_ctx)]
             if _signals_on:
                 app._send_signal("appcontext_pushed")
             self._app_ctx = app_ctx
@@ -235,7 +239,14 @@ class RequestContext:
             app_ctx = self._app_ctx
             if app_ctx is not None:
                 self._app_ctx = None
-                app_ctx.pop(exc)
+                if app.teardown_appcontext_funcs or _signals_on or len(app_ctx._tokens) != 1:
+                    app_ctx.pop(exc)
+                else:
+                    # PERF: AppContext.pop's work for the context push() made, when it has no
+                    # callback to run, without the call (checked as pop checks it).
+                    if app_ctx_var.get(None) is not app_ctx:
+                        app_ctx.pop(exc)  # NOTE: raises, as a wrong pop order does
+                    app_ctx_var.reset(app_ctx._tokens.pop())
 
     def copy(self) -> RequestContext:
         """Return a context for the same request and session (for another thread or stream)."""
