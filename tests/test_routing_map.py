@@ -330,6 +330,59 @@ def test_non_strict_rules_match_both_ways() -> None:
     assert endpoint_for(non_strict_map, "/dir") == "dir"
 
 
+def test_a_path_whose_first_segment_no_pattern_has_still_finds_a_loose_rule() -> None:
+    # NOTE: Map.match answers 404 at once when no pattern starts with the path's first segment,
+    # unless the path ends in "/": a rule without strict slashes may match it without.
+    url_map = make_map(
+        Rule("/users/<int:n>", endpoint="user"),
+        Rule("/posts/<slug>", endpoint="post"),
+        Rule("/about", endpoint="about", strict_slashes=False),
+    )
+    assert endpoint_for(url_map, "/about/") == "about"
+    assert endpoint_for(url_map, "/about") == "about"
+    for path in ("/missing/", "/missing", "missing", "", "/users/x"):
+        with pytest.raises(NotFound):
+            url_map.match(path)
+
+
+def test_slash_redirects_of_dynamic_rules_found_by_the_head_or_the_walk() -> None:
+    # NOTE: the patterns under a first segment (one, or several walked) may want a slash.
+    url_map = make_map(
+        Rule("/projects/<int:n>/", endpoint="project"),
+        Rule("/users/<int:n>", endpoint="user"),
+        Rule("/users/<int:n>/posts/<slug>/", endpoint="post"),
+        Rule("/<lang>/docs/<page>/", endpoint="docs", subdomain="api"),
+    )
+    assert redirect_target(url_map, "/projects/3") == "/projects/3/"
+    assert redirect_target(url_map, "/users/3/posts/x") == "/users/3/posts/x/"
+    assert redirect_target(url_map, "/en/docs/intro") == "/en/docs/intro/"
+    headed = make_map(
+        Rule("/projects/<int:n>/", endpoint="project"), Rule("/users/<int:n>", endpoint="user")
+    )
+    assert redirect_target(headed, "/projects/3") == "/projects/3/"
+
+
+def test_the_first_rule_for_the_method_wins_unless_subdomains_are_compared() -> None:
+    url_map = make_map(
+        Rule("/", endpoint="api_index", subdomain="api", methods=["GET"]),
+        Rule("/", endpoint="index", methods=["GET"]),
+        Rule("/u/<int:n>", endpoint="api_user", subdomain="api", methods=["GET"]),
+        Rule("/u/<int:n>", endpoint="user", methods=["GET"]),
+        Rule("/u/<int:n>", endpoint="user_post", methods=["POST"]),
+    )
+    for path, api, plain in (("/", "api_index", "index"), ("/u/1", "api_user", "user")):
+        assert url_map.match(path, "GET")[0].endpoint == api
+        assert url_map.match(path, "GET", "api")[0].endpoint == api
+        assert url_map.match(path, "GET", "")[0].endpoint == plain
+    assert url_map.match("/u/1", "POST", "")[0].endpoint == "user_post"
+    with pytest.raises(MethodNotAllowed):
+        url_map.match("/u/1", "POST", "api")
+    with pytest.raises(MethodNotAllowed):
+        url_map.match("/u/1", "DELETE")
+    with pytest.raises(MethodNotAllowed):
+        url_map.match("/", "POST", "")
+
+
 def test_slash_redirect_target_is_encoded() -> None:
     url_map = make_map(Rule("/<path:p>/", endpoint="p"), Rule("/<a>/<b>/", endpoint="ab"))
     assert redirect_target(url_map, "/a b?c#d") == "/a%20b%3Fc%23d/"

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from hipflask.exceptions import MethodNotAllowed, NotFound, RequestRedirect
 from hipflask.routing import Map, Rule
 from hipflask.routing.converters import BaseConverter
-from hipflask.routing.matcher import _may_match_slash
+from hipflask.routing.matcher import Matcher, _may_match_slash
 
 
 class AnythingConverter(BaseConverter):
@@ -182,6 +182,48 @@ def test_match_inlines_the_head_lookup_as_the_slow_search_answers(
         assert _outcome(url_map.match, path, method) == expected, path
 
 
+@st.composite
+def options(draw: st.DrawFn) -> dict[str, Any]:
+    """Draw the options of a rule that change which rule Map.match picks, or whether at all."""
+    return {
+        "methods": draw(st.sampled_from([None, ["GET"], ["POST"], ["GET", "POST"]])),
+        "strict_slashes": draw(st.sampled_from([None, False])),
+        "subdomain": draw(st.sampled_from([None, "api"])),
+    }
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    rules=st.lists(st.tuples(rule_strings(), options()), min_size=1, max_size=20),
+    paths=st.lists(
+        st.lists(st.sampled_from(PIECES), max_size=5).map(lambda parts: "/".join(parts)),
+        min_size=1,
+        max_size=10,
+    ),
+    method=st.sampled_from(["GET", "POST", "get"]),
+    subdomain=st.sampled_from([None, "", "api"]),
+)
+def test_match_fast_paths_answer_as_the_slow_search_with_methods_slashes_and_subdomains(
+    rules: list[tuple[str, dict[str, Any]]],
+    paths: list[str],
+    method: str,
+    subdomain: str | None,
+) -> None:
+    # NOTE: a guard of Map.match's fast paths (the static table, the head lookup, the plain 404
+    # of a path whose first segment no pattern has) dropped would change an answer here.
+    url_map = Map(
+        [
+            Rule(string, endpoint=str(index), **kwargs)
+            for index, (string, kwargs) in enumerate(rules)
+        ],
+        converters={"anything": AnythingConverter},
+    )
+    matcher = url_map._compile()
+    for path in [*paths, *("/" + path for path in paths)]:
+        expected = _outcome(matcher.match_slowly, path, method.upper(), subdomain)
+        assert _outcome(url_map.match, path, method, subdomain) == expected, path
+
+
 # -- a thousand rules ----------------------------------------------------------------------
 
 
@@ -262,6 +304,21 @@ def test_a_404_among_a_thousand_rules_tries_no_pattern() -> None:
     assert calls == []
     assert url_map.match("/r999/7/x")[0].endpoint == "r999"
     assert calls == [r"/r999/([0-9]+)/([^/]{1,})"]
+
+
+def test_a_404_whose_first_segment_no_pattern_has_skips_the_slash_search(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    url_map = Map([Rule(f"/r{index}/<int:a>/<b>", endpoint=f"r{index}") for index in range(3)])
+    url_map._compile()
+
+    def refuse(self: Matcher, path: str) -> bool:
+        raise AssertionError(f"may_redirect({path!r}) was called")
+
+    monkeypatch.setattr(Matcher, "may_redirect", refuse)
+    for path in ("/missing", "/nope/7/x", "missing", ""):
+        with pytest.raises(NotFound):
+            url_map.match(path)
 
 
 def test_rules_starting_with_a_variable_are_walked() -> None:
