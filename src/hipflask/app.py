@@ -345,7 +345,7 @@ class App(Scaffold):
     def full_dispatch_request(self, ctx: RequestContext) -> Response:
         """Match, run the hooks and the view, and turn the result into a response."""
         response = self._full_dispatch(ctx, False)
-        assert isinstance(response, Response)  # NOTE: only a direct call answers with bytes
+        assert not isinstance(response, bytes)  # NOTE: only a direct call answers with bytes
         return response
 
     def _full_dispatch(self, ctx: RequestContext, direct: bool) -> Response | bytes:
