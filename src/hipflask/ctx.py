@@ -17,13 +17,27 @@ from .request import Request
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any, TypeVar
+    from typing import Any, Protocol, TypeVar, overload
 
     from .app import App
     from .response import Response
     from .sessions.base import SessionMixin
 
     F = TypeVar("F", bound=Callable[..., Any])
+    _T_co = TypeVar("_T_co", covariant=True)
+    _D = TypeVar("_D")
+
+    class _ContextView(Protocol[_T_co]):
+        """What :data:`app_ctx_var` and :data:`request_ctx_var` offer: ContextVar's reads."""
+
+        @property
+        def name(self) -> str: ...
+
+        @overload
+        def get(self) -> _T_co: ...
+
+        @overload
+        def get(self, default: _D, /) -> _T_co | _D: ...
 
 
 #: The one context variable: ``(app context, request context or None, pushed context)`` of the
@@ -33,7 +47,9 @@ if TYPE_CHECKING:
 # context each), and no separate AppContext object: a RequestContext is its own app context
 # unless it reuses one of the same app. The tuple keeps the contexts themselves unchanged, so
 # a context object is never mutated to say what encloses it (no cycles, no sharing between
-# threads or tasks). See the commit for the figures.
+# threads or tasks): hello 29,702 -> 26,913 instructions per request, session 111,834 ->
+# 109,002, csrf_form 152,521 -> 151,080 (its battery reads the public views, which cost a
+# Python call each).
 _ctx: ContextVar[tuple[AppContext, RequestContext | None, AppContext]] = ContextVar("hipflask.ctx")
 _NO_CTX: tuple[None, None, None] = (None, None, None)
 _MISSING: Any = object()
@@ -67,9 +83,9 @@ class _ContextRead:
 
 #: The active app context: ``app_ctx_var.get(None)`` is the context or None. Read it where a
 #: proxy costs too much; never set it (push a context instead).
-app_ctx_var: ContextVar[AppContext] = _ContextRead("hipflask.app_ctx", 0)  # type: ignore[assignment]
+app_ctx_var: _ContextView[AppContext] = _ContextRead("hipflask.app_ctx", 0)
 #: The active request context, read like :data:`app_ctx_var`.
-request_ctx_var: ContextVar[RequestContext] = _ContextRead("hipflask.request_ctx", 1)  # type: ignore[assignment]
+request_ctx_var: _ContextView[RequestContext] = _ContextRead("hipflask.request_ctx", 1)
 # NOTE: Flask's private names for the same variables, which some extensions read.
 _cv_app = app_ctx_var
 _cv_request = request_ctx_var
