@@ -216,17 +216,22 @@ def test_forwarded_session_names_open_the_session_or_raise_outside_a_request() -
         assert request.path == "/"
 
 
-def test_the_app_context_a_request_pushes_is_a_whole_app_context(app: App) -> None:
-    from hipflask.ctx import AppContext, app_ctx_var
+def test_a_request_context_is_its_own_app_context(app: App) -> None:
+    from hipflask.ctx import AppContext, app_ctx_var, request_ctx_var
 
-    with app.test_request_context("/"):
+    with app.test_request_context("/") as ctx:
         pushed = app_ctx_var.get()
-        assert type(pushed) is AppContext
-        assert vars(pushed).keys() == vars(AppContext(app)).keys()
-        assert (pushed.app, pushed._g, len(pushed._tokens)) == (app, None, 1)
+        assert pushed is ctx is request_ctx_var.get()
+        assert isinstance(pushed, AppContext)
+        assert (pushed.app, pushed._g) == (app, None)
         g.value = 1
         assert pushed.g.value == 1
     assert not has_app_context()
+    assert app_ctx_var.get(None) is None and request_ctx_var.get("none") == "none"
+    with pytest.raises(LookupError):
+        app_ctx_var.get()
+    with pytest.raises(LookupError):
+        request_ctx_var.get()
 
 
 @pytest.mark.parametrize("teardown", [False, True])
@@ -252,3 +257,116 @@ def test_a_request_pop_over_a_foreign_app_context_is_a_clear_error(
 
     contextvars.copy_context().run(run)
     assert not has_app_context()
+
+
+def test_a_request_in_an_app_context_of_its_app_shares_it_and_leaves_its_teardown(
+    app: App,
+) -> None:
+    from hipflask.ctx import app_ctx_var, request_ctx_var
+
+    torn_down: list[object] = []
+    app.teardown_appcontext(lambda exc: torn_down.append(has_request_context()))
+    with app.app_context() as outer:
+        g.shared = "yes"
+        with app.test_request_context("/") as ctx:
+            assert app_ctx_var.get() is outer  # NOTE: db.session is scoped by this identity
+            assert request_ctx_var.get() is ctx
+            assert g.shared == "yes" and ctx.g is outer.g
+            ctx.g.other = 1
+        assert torn_down == []  # the request did not tear its app context down
+        assert app_ctx_var.get() is outer and not has_request_context()
+        assert g.other == 1
+    assert torn_down == [False]
+    # a request context of another app pushes its own app context
+    other = App("other")
+    with app.app_context(), other.test_request_context("/") as ctx:
+        assert app_ctx_var.get() is ctx and current_app.name == "other"
+
+
+def test_an_app_context_pushed_in_a_request_keeps_the_request_visible(app: App) -> None:
+    from hipflask.ctx import app_ctx_var, request_ctx_var
+
+    other = App("other")
+    with app.test_request_context("/outer") as ctx:
+        for pushed_app in (app, other):
+            with pushed_app.app_context() as inner:
+                assert app_ctx_var.get() is inner and request_ctx_var.get() is ctx
+                assert request.path == "/outer" and current_app.name == pushed_app.name
+                g.inner = True
+            assert app_ctx_var.get() is ctx and "inner" not in g
+    assert not has_request_context() and not has_app_context()
+
+
+def test_teardown_callbacks_see_the_request_then_only_the_app(app: App) -> None:
+    seen: list[tuple[str, object, bool]] = []
+    other = App("other")
+    for each in (app, other):
+        each.teardown_request(
+            lambda exc, a=each: seen.append(("request", current_app.name, has_request_context()))
+        )
+        each.teardown_appcontext(
+            lambda exc, a=each: seen.append(
+                ("app", current_app.name, request.path if has_request_context() else None)
+            )
+        )
+    with app.test_request_context("/outer"), other.test_request_context("/inner"):
+        pass
+    assert seen == [
+        ("request", "other", True),
+        ("app", "other", "/outer"),  # NOTE: the enclosing request, as before this one
+        ("request", __name__, True),
+        ("app", __name__, None),
+    ]
+
+
+def test_a_context_pushed_twice_tears_down_when_popped_twice(app: App) -> None:
+    torn_down: list[str] = []
+    app.teardown_request(lambda exc: torn_down.append("request"))
+    app.teardown_appcontext(lambda exc: torn_down.append("app"))
+    for ctx in (app.app_context(), app.test_request_context("/")):
+        before = len(torn_down)
+        ctx.push()
+        ctx.push()
+        ctx.pop()
+        assert len(torn_down) == before and has_app_context()
+        ctx.pop()
+        assert not has_app_context()
+        with pytest.raises(AssertionError, match="Popped wrong"):
+            ctx.pop()
+        torn_down.append("|")
+    assert torn_down == ["app", "|", "request", "app", "|"]
+
+
+def test_a_request_pop_under_a_pushed_app_context_changes_nothing(app: App) -> None:
+    torn_down: list[object] = []
+    app.teardown_request(torn_down.append)
+    app.teardown_appcontext(torn_down.append)
+    ctx = app.test_request_context("/")
+    ctx.push()
+    inner = app.app_context()
+    inner.push()
+    with pytest.raises(AssertionError, match="Popped wrong app context"):
+        ctx.pop()
+    assert torn_down == [] and request.path == "/"
+    inner.pop()
+    ctx.pop()
+    assert len(torn_down) == 3 and not has_app_context()
+
+
+def test_a_task_started_in_a_request_keeps_seeing_it(app: App) -> None:
+    import asyncio
+
+    async def main() -> list[str]:
+        seen: list[str] = []
+        with app.test_request_context("/x"):
+
+            async def later() -> None:
+                await asyncio.sleep(0)
+                seen.append(request.path)
+
+            task = asyncio.get_running_loop().create_task(later())
+        assert not has_request_context()
+        await task
+        return seen
+
+    assert asyncio.run(main()) == ["/x"]

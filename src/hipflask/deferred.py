@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from .ctx import after_this_request, app_ctx_var
+from .ctx import _ctx, after_this_request
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -32,7 +32,7 @@ def after_this_response(func: F) -> F:
     # NOTE: it rides on the response object the view returned; an ``after_request`` hook that
     # returns a different Response object must carry ``call_on_close`` functions over.
     """
-    app = app_ctx_var.get().app
+    app = _ctx.get()[0].app
 
     def attach(response: Response) -> Response:
         response.call_on_close(lambda: _run(app, func))

@@ -21,7 +21,7 @@ from functools import lru_cache
 from time import time
 from typing import IO, Any, TypeAlias
 
-from .ctx import app_ctx_var, request_ctx_var
+from .ctx import _NO_CTX, _ctx
 from .dates import http_date, parse_date
 from .exceptions import NotFound, RequestedRangeNotSatisfiable
 from .http import (
@@ -149,12 +149,12 @@ def guess_mimetype(name: str) -> str:
 
 
 def _response_class() -> type[Response]:
-    app_ctx = app_ctx_var.get(None)
+    app_ctx = _ctx.get(_NO_CTX)[0]
     return app_ctx.app.response_class if app_ctx is not None else Response
 
 
 def _request_environ() -> dict[str, Any] | None:
-    ctx = request_ctx_var.get(None)
+    ctx = _ctx.get(_NO_CTX)[1]
     return ctx.request.environ if ctx is not None else None
 
 
@@ -318,7 +318,7 @@ def is_active_mimetype(mimetype: str) -> bool:
 def _forced_download(active_as_attachment: bool | None) -> bool:
     if active_as_attachment is not None:
         return active_as_attachment
-    app_ctx = app_ctx_var.get(None)
+    app_ctx = _ctx.get(_NO_CTX)[0]
     return app_ctx is not None and bool(
         app_ctx.app.config.get("SEND_FILE_ACTIVE_AS_ATTACHMENT", False)
     )
@@ -336,7 +336,7 @@ def _mimetype_for(name: str | None) -> str:
 def _max_age(max_age: MaxAge, path: str | None) -> int | None:
     """Resolve ``max_age`` for the file at ``path`` (None for a file object), as Flask does."""
     if max_age is None:
-        app_ctx = app_ctx_var.get(None)
+        app_ctx = _ctx.get(_NO_CTX)[0]
         return app_ctx.app.get_send_file_max_age(path) if app_ctx is not None else None
     if callable(max_age):
         return max_age(path)
@@ -404,7 +404,7 @@ def send_file(
     """
     if isinstance(path_or_file, str | os.PathLike):
         path = os.fspath(path_or_file)
-        app_ctx = app_ctx_var.get(None)
+        app_ctx = _ctx.get(_NO_CTX)[0]
         if app_ctx is not None:
             path = os.path.join(app_ctx.app.root_path, path)
         try:
@@ -490,7 +490,7 @@ def send_from_directory(directory: str | os.PathLike[str], path: str, **kwargs: 
     :func:`send_file`.
     """
     directory = os.fspath(directory)
-    app_ctx = app_ctx_var.get(None)
+    app_ctx = _ctx.get(_NO_CTX)[0]
     if app_ctx is not None:
         directory = _join_names(app_ctx.app.root_path, directory)
     resolved = _resolve(directory, path)

@@ -6,14 +6,14 @@ import logging
 import sys
 from typing import TYPE_CHECKING, TextIO, cast
 
-from .ctx import LocalProxy, request_ctx_var
+from .ctx import _NO_CTX, LocalProxy, _ctx
 
 if TYPE_CHECKING:
     from .app import App
 
 
 def _errors_stream() -> TextIO:
-    request_ctx = request_ctx_var.get(None)
+    request_ctx = _ctx.get(_NO_CTX)[1]
     if request_ctx is not None:
         return cast(TextIO, request_ctx.request.environ["wsgi.errors"])
     return sys.stderr

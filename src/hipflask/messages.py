@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from .ctx import request_ctx_var
+from .ctx import _NO_CTX, _ctx
 
 __all__ = ["flash", "get_flashed_messages"]
 
@@ -25,7 +25,7 @@ def flash(message: Any, category: str = "message") -> None:
     ``category`` is free text; ``'message'``, ``'info'``, ``'warning'`` and ``'error'`` are the
     usual ones. Needs a working session (a SECRET_KEY).
     """
-    ctx = request_ctx_var.get(None)
+    ctx = _ctx.get(_NO_CTX)[1]
     if ctx is None:
         raise RuntimeError("'flash' can only be used while handling a request.")
     session = ctx.session
@@ -45,7 +45,7 @@ def get_flashed_messages(
     With ``with_categories`` each item is a ``(category, message)`` tuple. ``category_filter``
     keeps only the given categories (the others are removed from the session all the same).
     """
-    ctx = request_ctx_var.get(None)
+    ctx = _ctx.get(_NO_CTX)[1]
     if ctx is None:
         raise RuntimeError("'get_flashed_messages' can only be used while handling a request.")
     flashes: list[tuple[str, Any]] | None = getattr(ctx, _CACHE, None)

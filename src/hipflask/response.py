@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime, timedelta
 
 from .cookies import dump_cookie
-from .ctx import app_ctx_var, request_ctx_var
+from .ctx import _NO_CTX, _ctx
 from .exceptions import HTTPException, redirect_body, redirect_location
 from .headers import Headers, check_header_value
 from .http import parse_options_header
@@ -125,7 +125,7 @@ class Response:
         4093 (what browsers keep) outside an app context; 0 turns the warning off. A
         subclass may set a class attribute of the same name instead.
         """
-        app_ctx = app_ctx_var.get(None)
+        app_ctx = _ctx.get(_NO_CTX)[0]
         if app_ctx is None:
             return 4093
         size: int = app_ctx.app.config["MAX_COOKIE_SIZE"]
@@ -541,7 +541,7 @@ def redirect(location: str, code: int = 302, Response: type[Response] | None = N
     Non-ASCII characters, spaces, CR and LF in ``location`` are percent-encoded.
     """
     if Response is None:
-        app_ctx = app_ctx_var.get(None)
+        app_ctx = _ctx.get(_NO_CTX)[0]
         Response = app_ctx.app.response_class if app_ctx is not None else globals()["Response"]
     assert Response is not None
     response = Response(redirect_body(location), code, mimetype="text/html")
@@ -556,7 +556,7 @@ def make_response(*args: Any) -> Response:
     ``make_response(body, 404)`` and ``make_response(body, 404, headers)`` coerce like a view's
     return value does.
     """
-    app_ctx = app_ctx_var.get(None)
+    app_ctx = _ctx.get(_NO_CTX)[0]
     if app_ctx is None:
         raise RuntimeError("make_response() needs an application context.")
     if not args:
@@ -588,7 +588,7 @@ def coerce_view_result(
     elif isinstance(rv, _JSON_TYPES):
         response = json_response(rv)
     elif isinstance(rv, HTTPException):
-        ctx = request_ctx_var.get(None)
+        ctx = _ctx.get(_NO_CTX)[1]
         response = rv.get_response(ctx.request if ctx is not None else None)
     elif hasattr(rv, "__next__") or hasattr(rv, "__iter__"):
         return response_class(rv, status=status, headers=headers)

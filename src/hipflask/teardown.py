@@ -7,7 +7,7 @@ The contexts call them when they pop, only when a callback is registered or sign
 
 from __future__ import annotations
 
-from .ctx import request_ctx_var
+from .ctx import _NO_CTX, _ctx
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 def do_teardown_request(self: App, exc: BaseException | None = None) -> None:
     """Run every teardown_request callback, even when an earlier one raises."""
     if self.teardown_request_funcs:
-        ctx = request_ctx_var.get(None)
+        ctx = _ctx.get(_NO_CTX)[1]
         scopes = ctx.request._scopes if ctx is not None else (None,)
         funcs = [
             func

@@ -22,7 +22,7 @@ from jinja2.runtime import Context
 from jinja2.utils import LRUCache
 from markupsafe import Markup
 
-from .ctx import app_ctx_var, g, request, request_ctx_var, session, stream_with_context
+from .ctx import _NO_CTX, _ctx, g, request, session, stream_with_context
 from .messages import get_flashed_messages
 from .routing.urls import url_for
 
@@ -145,7 +145,7 @@ def tojson(value: Any, **kwargs: Any) -> Markup:
     ``<``, ``>``, ``&`` and ``'`` are written as ``\\u003c``, ``\\u003e``, ``\\u0026`` and
     ``\\u0027``, which every JSON parser reads back as the same characters.
     """
-    app_ctx = app_ctx_var.get(None)
+    app_ctx = _ctx.get(_NO_CTX)[0]
     if app_ctx is not None:
         text = app_ctx.app.json.dumps(value, **kwargs)
     else:
@@ -184,7 +184,7 @@ def create_environment(app: App) -> Environment:
 
 
 def _current_app() -> App:
-    app_ctx = app_ctx_var.get(None)
+    app_ctx = _ctx.get(_NO_CTX)[0]
     if app_ctx is None:
         raise RuntimeError(
             "Rendering a template needs an application context: render inside a request or "
@@ -228,7 +228,7 @@ def _context_processors(app: App) -> list[Callable[[], dict[str, Any]]]:
     """Return the context processors for this render: the app's, then the blueprints'."""
     processors = app.template_context_processors
     names: tuple[str | None, ...] = (None,)
-    request_ctx = request_ctx_var.get(None)
+    request_ctx = _ctx.get(_NO_CTX)[1]
     if request_ctx is not None and request_ctx.request.blueprints:
         names = (None, *reversed(request_ctx.request.blueprints))
     return [func for name in names for func in processors.get(name, ())]
@@ -241,10 +241,10 @@ def _default_context() -> dict[str, Any]:
     # would open it, adding a cookie lookup and ``Vary: Cookie`` to a response that never used it.
     """
     values: dict[str, Any] = {}
-    app_ctx = app_ctx_var.get(None)
+    app_ctx = _ctx.get(_NO_CTX)[0]
     if app_ctx is not None:
         values["g"] = app_ctx.g
-    request_ctx = request_ctx_var.get(None)
+    request_ctx = _ctx.get(_NO_CTX)[1]
     if request_ctx is not None:
         values["request"] = request_ctx.request
     return values
@@ -309,7 +309,7 @@ def _stream(app: App, template: Template, context: dict[str, Any]) -> Iterator[s
             app._send_signal("template_rendered", template=template, context=context)
 
     stream = generate()
-    if request_ctx_var.get(None) is not None:
+    if _ctx.get(_NO_CTX)[1] is not None:
         stream = stream_with_context(stream)
     return stream
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
-from ..ctx import app_ctx_var
+from ..ctx import _NO_CTX, _ctx
 from ..dates import http_date
 from ..lazyload import lazy_import
 from ..response import text_response
@@ -201,7 +201,7 @@ DefaultJSONProvider = JSONProvider
 
 def jsonify(*args: Any, **kwargs: Any) -> Response:
     """Return a JSON response: ``jsonify(a=1)``, ``jsonify({'a': 1})`` or ``jsonify([1, 2])``."""
-    app_ctx = app_ctx_var.get(None)
+    app_ctx = _ctx.get(_NO_CTX)[0]
     if app_ctx is None:
         raise RuntimeError("jsonify() needs an application context.")
     return app_ctx.app.json.response(*args, **kwargs)
@@ -209,7 +209,7 @@ def jsonify(*args: Any, **kwargs: Any) -> Response:
 
 def dumps(obj: Any, **kwargs: Any) -> str:
     """Serialise with the current app's provider, or with the defaults outside an app."""
-    app_ctx = app_ctx_var.get(None)
+    app_ctx = _ctx.get(_NO_CTX)[0]
     if app_ctx is not None:
         return app_ctx.app.json.dumps(obj, **kwargs)
     kwargs.setdefault("default", to_json_compatible)
@@ -218,7 +218,7 @@ def dumps(obj: Any, **kwargs: Any) -> str:
 
 def loads(s: str | bytes, **kwargs: Any) -> Any:
     """Parse JSON with the current app's provider, or the standard library outside an app."""
-    app_ctx = app_ctx_var.get(None)
+    app_ctx = _ctx.get(_NO_CTX)[0]
     if app_ctx is not None:
         return app_ctx.app.json.loads(s, **kwargs)
     return _json.loads(s, **kwargs)

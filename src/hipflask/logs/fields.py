@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..ctx import _cv_request
+from ..ctx import _NO_CTX, _ctx
 from ..exceptions import HTTPException
 from .request_ids import request_id
 
@@ -23,7 +23,7 @@ __all__ = ["current_request_fields", "printable", "request_fields", "safe_path",
 
 def current_request_fields() -> dict[str, Any] | None:
     """Return the fields of the current request, or None outside a request."""
-    ctx = _cv_request.get(None)
+    ctx = _ctx.get(_NO_CTX)[1]
     return None if ctx is None else request_fields(ctx.app, ctx.request)
 
 

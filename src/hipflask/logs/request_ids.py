@@ -12,7 +12,7 @@ import os
 import re
 from typing import TYPE_CHECKING
 
-from ..ctx import _cv_request
+from ..ctx import _NO_CTX, _ctx
 
 if TYPE_CHECKING:
     from ..request import Request
@@ -52,7 +52,7 @@ def request_id(request: Request | None = None) -> str:
     outside a request when no request is given.
     """
     if request is None:
-        ctx = _cv_request.get(None)
+        ctx = _ctx.get(_NO_CTX)[1]
         if ctx is None:
             raise RuntimeError("request_id() needs a request: call it while handling one.")
         request = ctx.request
