@@ -271,6 +271,62 @@ def test_blueprint_hooks_alone_run_only_for_their_blueprint(app: App) -> None:
     assert list(app.before_request_funcs) == ["bp"]
 
 
+def _register_after_hooked_blueprint(app: App, seen: list[str]) -> None:
+    bp = Blueprint("after_bp", __name__)
+
+    @bp.after_request
+    def bp_first(response: Response) -> Response:
+        seen.append("bp first")
+        return response
+
+    @bp.after_request
+    def bp_last(response: Response) -> Response:
+        seen.append("bp last")
+        return response
+
+    @bp.route("/after-page")
+    def after_page() -> str:
+        return "after page"
+
+    app.register_blueprint(bp)
+
+
+def test_app_after_request_hooks_alone_run_in_reverse_order(app: App) -> None:
+    # NOTE: process_response's fast path, app-wide hooks only (as the security headers' is).
+    seen: list[str] = []
+    app.after_request(lambda response: seen.append("first") or response)
+    app.after_request(lambda response: seen.append("last") or response)
+    client = app.test_client()
+    for _ in range(2):
+        assert client.get("/").data == b"hello"
+        assert client.get("/missing").status_code == 404
+    assert seen == ["last", "first"] * 4
+    assert list(app.after_request_funcs) == [None]
+
+
+def test_blueprint_after_request_hooks_beside_app_hooks_run_innermost_first(app: App) -> None:
+    seen: list[str] = []
+    _register_after_hooked_blueprint(app, seen)
+    app.after_request(lambda response: seen.append("app") or response)
+    client = app.test_client()
+    assert client.get("/").data == b"hello"
+    assert seen == ["app"]
+    seen.clear()
+    assert client.get("/after-page").data == b"after page"
+    assert seen == ["bp last", "bp first", "app"]
+
+
+def test_blueprint_after_request_hooks_alone_run_only_for_their_blueprint(app: App) -> None:
+    seen: list[str] = []
+    _register_after_hooked_blueprint(app, seen)
+    client = app.test_client()
+    assert client.get("/").data == b"hello"
+    assert seen == []
+    assert client.get("/after-page").data == b"after page"
+    assert seen == ["bp last", "bp first"]
+    assert list(app.after_request_funcs) == ["after_bp"]
+
+
 def test_url_value_preprocessors_run_before_app_hooks(app: App) -> None:
     seen: list[str] = []
 

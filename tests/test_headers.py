@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from hipflask import headers as headers_module
 from hipflask.exceptions import BadRequestKeyError
 from hipflask.headers import EnvironHeaders, Headers, check_header_name, check_header_value
 from hipflask.multidict import MultiDict
@@ -364,3 +365,64 @@ def test_headers_add_missing_adds_only_absent_names_and_checks_them() -> None:
         headers.add_missing([("X-Evil", "a\r\nSet-Cookie: x=1")])
     with pytest.raises(ValueError, match="token"):
         headers.add_missing([("Bad Name", "v")])
+
+
+@pytest.fixture
+def empty_checked_cache(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Start with no remembered tuple, so the second call of a test is sure to hit the cache."""
+    monkeypatch.setattr(headers_module, "_CHECKED_PAIRS", {})
+
+
+@pytest.mark.usefixtures("empty_checked_cache")
+def test_headers_add_missing_tuple_passed_again_keeps_every_rule() -> None:
+    # NOTE: guards of the cache of checked tuples (Headers.add_missing's fast path).
+    defaults = (("X-Test-Cached-A", "1"), ("X-Test-Cached-B", "2"), ("x-test-cached-a", "3"))
+    for _ in range(3):  # the first call checks and remembers, the others hit the cache
+        headers = Headers([("Content-Type", "text/plain")])
+        assert headers.add_missing(defaults) == {"content-type"}
+        assert list(headers) == [("Content-Type", "text/plain"), *defaults]
+        # some already set: those stay, the others are added in order (not the one extend)
+        headers = Headers([("X-TEST-CACHED-A", "view")])
+        assert headers.add_missing(defaults) == {"x-test-cached-a"}
+        assert list(headers) == [("X-TEST-CACHED-A", "view"), ("X-Test-Cached-B", "2")]
+
+
+@pytest.mark.usefixtures("empty_checked_cache")
+def test_headers_add_missing_checks_an_invalid_tuple_every_time() -> None:
+    evil = (("X-Test-Ok", "1"), ("X-Test-Evil", "a\r\nSet-Cookie: x=1"))
+    bad_name = (("Bad Name", "v"),)
+    for _ in range(3):
+        with pytest.raises(ValueError, match="CR, LF or NUL"):
+            Headers().add_missing(evil)
+        with pytest.raises(ValueError, match="token"):
+            Headers().add_missing(bad_name)
+
+
+@pytest.mark.usefixtures("empty_checked_cache")
+def test_headers_add_missing_tuple_of_unhashable_or_subclassed_pairs() -> None:
+    class Name(str):
+        pass
+
+    class Pair(tuple[str, str]):
+        pass
+
+    unhashable = (["X-Test-List", "1"],)
+    subclassed = ((Name("X-Test-Sub"), "1"),)
+    pair_class = (Pair(("X-Test-Pair", "1")),)
+    for _ in range(3):
+        headers = Headers()
+        headers.add_missing(unhashable)  # type: ignore[arg-type]
+        headers.add_missing(subclassed)
+        headers.add_missing(pair_class)
+        assert list(headers) == [("X-Test-List", "1"), ("X-Test-Sub", "1"), ("X-Test-Pair", "1")]
+        # what the checked path appends: plain tuples of the names and values given
+        assert [type(pair) for pair in headers] == [tuple, tuple, tuple]
+        assert type(headers[1][0]) is Name
+    # neither was remembered: equal plain tuples give plain tuples of plain str
+    for _ in range(2):
+        headers = Headers()
+        headers.add_missing((("X-Test-Sub", "1"),))
+        headers.add_missing((("X-Test-Pair", "1"),))
+        assert [type(pair) for pair in headers] == [tuple, tuple]
+        assert type(headers[0][0]) is str
+    assert len(headers_module._CHECKED_PAIRS) == 2

@@ -534,11 +534,18 @@ class App(Scaffold):
         """Run ``after_this_request`` callbacks and after_request hooks, then save the session."""
         for func in ctx._after_request_functions:
             response = func(response)
-        if self.after_request_funcs:
-            for scope in ctx.request._scopes:
-                if scope in self.after_request_funcs:
-                    for func in reversed(self.after_request_funcs[scope]):
-                        response = func(response)
+        hooks = self.after_request_funcs
+        if hooks:
+            if len(hooks) == 1 and None in hooks:
+                # PERF: only app-wide hooks (the security headers'), the last scope of every
+                # request: no scopes to walk. secure_hello 42,756 -> 41,695 instructions.
+                for func in reversed(hooks[None]):
+                    response = func(response)
+            else:
+                for scope in ctx.request._scopes:
+                    if scope in hooks:
+                        for func in reversed(hooks[scope]):
+                            response = func(response)
         session = ctx._session
         if session is not None:
             # PERF: the interface ctx.session opened the session with, read without the

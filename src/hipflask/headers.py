@@ -51,6 +51,29 @@ def check_header_value(value: str) -> str:
     return value
 
 
+# NOTE: tuples of (name, value) pairs that Headers.add_missing was given and found valid, mapped
+# to their lower-cased names, themselves and ((lower-cased name, pair), ...); only exact tuples
+# of exact str, so equal means the same checks pass (and the pairs appended are plain tuples, as
+# the checked path appends). Bounded like _KNOWN_NAMES.
+_CHECKED_PAIRS: dict[
+    tuple[tuple[str, str], ...],
+    tuple[frozenset[str], tuple[tuple[str, str], ...], tuple[tuple[str, tuple[str, str]], ...]],
+] = {}
+_CHECKED_PAIRS_MAX = 64
+
+
+def _remember_checked(pairs: tuple[tuple[str, str], ...]) -> None:
+    entries = []
+    for pair in pairs:
+        if type(pair) is not tuple or len(pair) != 2:
+            return
+        name, value = pair
+        if type(name) is not str or type(value) is not str:
+            return
+        entries.append((name.lower(), pair))
+    _CHECKED_PAIRS[pairs] = (frozenset(lower for lower, _ in entries), pairs, tuple(entries))
+
+
 def _header_value(value: Any) -> str:
     return check_header_value(value if type(value) is str else str(value))
 
@@ -201,15 +224,39 @@ class Headers:
         that were set before.
 
         For hooks that give every response default headers: one pass over the headers, and each
-        name and value checked as :meth:`add` checks them.
+        name and value checked as :meth:`add` checks them. A tuple of ``(str, str)`` tuples
+        passed again is not checked again.
         """
-        # PERF: one set built once and two checks per header instead of add()'s four calls: the
-        # default security headers cost 80,968 -> 76,941 instructions on hello (bench count).
         headers = self._list
-        present = {name.lower() for name, _ in headers}
+        # PERF: a loop, not a set comprehension (a function call on Python 3.11): secure_hello
+        # 45,092 -> 44,286 instructions per request.
+        present: set[str] = set()
+        for name, _ in headers:
+            present.add(name.lower())
+        if type(pairs) is tuple:
+            # PERF: the same tuple of default pairs on every response: its pairs, checked and
+            # lower-cased once, are looked up by value (hashing the tuple, no Python call). With
+            # the loop above, secure_hello 55,745 -> 44,286 instructions per request.
+            try:
+                checked = _CHECKED_PAIRS.get(pairs)
+            except TypeError:  # NOTE: a pair that is not hashable (a list): not cached
+                checked = None
+            if checked is not None:
+                names, valid, entries = checked
+                if present.isdisjoint(names):
+                    # PERF: the common case, none of them set yet: one extend, no loop
+                    # (secure_hello 44,286 -> 42,756).
+                    headers.extend(valid)
+                    return present
+                for lower, pair in entries:
+                    if lower not in present:
+                        headers.append(pair)
+                return present
         for name, value in pairs:
             if name.lower() not in present:
                 headers.append((check_header_name(name), check_header_value(value)))
+        if type(pairs) is tuple and len(_CHECKED_PAIRS) < _CHECKED_PAIRS_MAX:
+            _remember_checked(pairs)
         return present
 
     def extend(self, source: Any = None, /, **kwargs: Any) -> None:

@@ -46,7 +46,9 @@ def init_security_headers(app: App) -> None:
     # PERF: one pass over the response's headers (Headers.add_missing) adds those absent. With
     # the defaults, hello costs 7.9 µs/request instead of 5.4 without the headers (the
     # per-header setdefault() of the opt-in switch it replaces cost 9.3 µs).
-    fixed = security_headers(config)
+    # PERF: a tuple, so Headers.add_missing checks its pairs once, not on every response
+    # (secure_hello 55,745 -> 42,756 instructions per request with its other changes).
+    fixed = tuple(security_headers(config))
     fallback = frame_ancestors(config)
     policy = app_policy(config)
     hsts = strict_transport_security(config)
@@ -60,7 +62,7 @@ def init_security_headers(app: App) -> None:
     if policy is None and not per_view and hsts is None:
         # PERF: the defaults' common case, no policy to choose per response: the fallback
         # frame-ancestors is one more default header (76,941 -> 76,011 instructions on hello).
-        defaults = [*fixed, ("Content-Security-Policy", fallback)] if fallback else fixed
+        defaults = (*fixed, ("Content-Security-Policy", fallback)) if fallback else fixed
 
         def add_default_headers(response: Response) -> Response:
             response.headers.add_missing(defaults)
