@@ -149,9 +149,9 @@ class AppContext:
 
     #: The app context whose ``g`` this context shares (a request context that reuses the
     #: pushed app context of its app), or None for its own.
-    _app_ctx: AppContext | None = None
+    _app_ctx: AppContext | None
     #: ``g``, made on first use.
-    _g: _AppCtxGlobals | None = None
+    _g: _AppCtxGlobals | None
 
     def __init__(self, app: App) -> None:
         self.app = app
@@ -226,7 +226,7 @@ class RequestContext(AppContext):
     # hello 26,913 -> 26,154 instructions. Every attribute push, pop and g read is set by
     # __init__, not left to a class default: Python 3.11 does not specialize reading a class
     # attribute through an instance, hello 26,084 -> 25,934, csrf_form 150,687 -> 149,860.
-    _more: list[Token[tuple[AppContext, RequestContext | None, AppContext]]] | None = None
+    _more: list[Token[tuple[AppContext, RequestContext | None, AppContext]]] | None
 
     def __init__(
         self,
