@@ -197,10 +197,7 @@ def test_no_receivers_means_blinker_is_never_imported() -> None:
         "    pass\n"
         "print('blinker' in sys.modules, 'hipflask.signals' in sys.modules)\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
-    )
-    assert result.stdout.split() == ["False", "False"]
+    assert _printed(code) == ["False", "False"]
 
 
 def test_importing_the_signals_leaves_sending_off_until_a_receiver_connects() -> None:
@@ -217,10 +214,7 @@ def test_importing_the_signals_leaves_sending_off_until_a_receiver_connects() ->
         "print(App._signals_active, app_module._signals_on)\n"
         "app.test_client().get('/'); print(seen == [app])\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    )
-    assert result.stdout.split() == ["False", "False", "True", "True", "True"]
+    assert _printed(code) == ["False", "False", "True", "True", "True"]
 
 
 @pytest.mark.parametrize("way", ["connect", "connect_via", "connected_to"])
@@ -236,7 +230,12 @@ def test_every_way_of_connecting_turns_sending_on(way: str) -> None:
         "    with request_finished.connected_to(receiver): pass\n"
         "print(App._signals_active)\n"
     )
+    assert _printed(code) == ["True"]
+
+
+def _printed(code: str) -> list[str]:
+    """Run ``code`` in a fresh interpreter; return the words it printed."""
     result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
     )
-    assert result.stdout.split() == ["True"]
+    return result.stdout.split()
